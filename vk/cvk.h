@@ -1,0 +1,81 @@
+// cvk.h: the small part of Vulkan that mae-vk calls from its own C rather
+// than through vulkan-go: loading the loader, instance and device creation
+// with pNext chains (features of Vulkan 1.1-1.3), Properties2/Features2
+// queries and the debug-utils messenger. Everything here lives in C memory,
+// so no Go pointer is ever stored where Vulkan can see it.
+#ifndef MAEVK_CVK_H
+#define MAEVK_CVK_H
+
+#define VK_NO_PROTOTYPES
+#include <vulkan/vulkan.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+// mvk_load_loader dlopens libvulkan.so.1 and returns vkGetInstanceProcAddr,
+// or NULL with *err set to a static message.
+PFN_vkGetInstanceProcAddr mvk_load_loader(const char **err);
+
+// mvk_instance holds the instance and the function pointers it was created with.
+typedef struct mvk_instance {
+	VkInstance instance;
+	PFN_vkGetInstanceProcAddr gipa;
+	PFN_vkDestroyInstance destroyInstance;
+	PFN_vkEnumeratePhysicalDevices enumeratePhysicalDevices;
+	PFN_vkGetPhysicalDeviceProperties getProperties;
+	PFN_vkGetPhysicalDeviceProperties2 getProperties2;
+	PFN_vkGetPhysicalDeviceFeatures2 getFeatures2;
+	PFN_vkGetPhysicalDeviceMemoryProperties getMemoryProperties;
+	PFN_vkGetPhysicalDeviceQueueFamilyProperties getQueueFamilies;
+	PFN_vkEnumerateDeviceExtensionProperties enumerateDeviceExtensions;
+	PFN_vkCreateDevice createDevice;
+	PFN_vkDestroyDevice destroyDevice;
+	PFN_vkGetDeviceQueue getDeviceQueue;
+	PFN_vkCreateDebugUtilsMessengerEXT createMessenger;
+	PFN_vkDestroyDebugUtilsMessengerEXT destroyMessenger;
+	VkDebugUtilsMessengerEXT messenger;
+} mvk_instance;
+
+// mvk_create_instance creates an instance. validate asks for the Khronos
+// validation layer (and sync validation when sync != 0); user is handed back
+// to goVkDebugMessage with every message. Returns the VkResult; on failure
+// *out is left empty.
+VkResult mvk_create_instance(PFN_vkGetInstanceProcAddr gipa, int validate, int sync,
+	uintptr_t user, mvk_instance *out);
+void mvk_destroy_instance(mvk_instance *in);
+
+// mvk_has_layer reports whether the loader lists the named instance layer.
+int mvk_has_layer(PFN_vkGetInstanceProcAddr gipa, const char *name);
+
+// mvk_device_info is everything `mae-vk devices` prints about one device.
+typedef struct mvk_device_info {
+	char name[VK_MAX_PHYSICAL_DEVICE_NAME_SIZE];
+	char driver_name[VK_MAX_DRIVER_NAME_SIZE];
+	char driver_info[VK_MAX_DRIVER_INFO_SIZE];
+	uint32_t device_type, vendor_id, device_id, api_version, driver_version;
+	uint32_t subgroup_size, subgroup_min, subgroup_max, subgroup_ops, subgroup_stages;
+	uint32_t max_invocations, max_size[3], max_count[3], shared_memory;
+	uint32_t max_push_constants, max_storage_buffers, max_texel_elements;
+	uint64_t max_storage_range, storage_align, texel_align;
+	float timestamp_period;
+	uint32_t float16, int8, storage16, storage8, host_query_reset, size_control, full_subgroups;
+	uint32_t cooperative_matrix, subgroup_size_control_ext;
+	uint32_t heap_count;
+	uint64_t heap_size[VK_MAX_MEMORY_HEAPS];
+	uint32_t heap_flags[VK_MAX_MEMORY_HEAPS];
+	uint32_t type_count;
+	uint32_t type_flags[VK_MAX_MEMORY_TYPES];
+	uint32_t type_heap[VK_MAX_MEMORY_TYPES];
+	uint32_t compute_family, timestamp_bits;
+} mvk_device_info;
+
+// mvk_physical_devices fills up to max handles; returns the count or a negative VkResult.
+int mvk_physical_devices(mvk_instance *in, VkPhysicalDevice *out, int max);
+void mvk_query_device(mvk_instance *in, VkPhysicalDevice pd, mvk_device_info *info);
+
+// mvk_create_device creates a logical device with one compute queue and the
+// optional features in info that are present switched on.
+VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_device_info *info,
+	VkDevice *device, VkQueue *queue);
+void mvk_destroy_device(mvk_instance *in, VkDevice device);
+
+#endif

@@ -1,0 +1,139 @@
+package vk
+
+// #include "cvk.h"
+import "C"
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	vkg "github.com/vulkan-go/vulkan"
+)
+
+// Device is an open Vulkan device with one compute queue. A Device is not
+// safe for concurrent use except where a method says so.
+type Device struct {
+	Info DeviceInfo
+
+	in      *instance
+	pd      C.VkPhysicalDevice
+	cdev    C.VkDevice
+	dev     vkg.Device
+	queue   vkg.Queue
+	cmdPool vkg.CommandPool
+	opts    Options
+
+	mem       *allocator
+	kernels   map[kernelKey]*Kernel
+	pcache    *pipelineCache
+	live      atomic.Int64 // buffers and recordings not yet released
+	closeOnce sync.Once
+}
+
+// Open opens the device that o selects (see Options.Device).
+func Open(o Options) (*Device, error) {
+	in, err := newInstance(o)
+	if err != nil {
+		return nil, err
+	}
+	d := &Device{in: in, opts: o, kernels: map[kernelKey]*Kernel{}}
+	if err := d.init(); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Device) init() error {
+	pds, infos, err := d.in.physicalDevices()
+	if err != nil {
+		return err
+	}
+	i, err := selectDevice(infos, d.opts.Device)
+	if err != nil {
+		return err
+	}
+	d.Info, d.pd = infos[i], pds[i]
+	if d.Info.computeFamily == ^uint32(0) {
+		return fmt.Errorf("vulkan: device %q has no compute queue", d.Info.Name)
+	}
+	var ci C.mvk_device_info
+	C.mvk_query_device(d.in.c, d.pd, &ci)
+	var queue C.VkQueue
+	if r := C.mvk_create_device(d.in.c, d.pd, &ci, &d.cdev, &queue); r != C.VK_SUCCESS {
+		return fmt.Errorf("vulkan: vkCreateDevice on %s: %w", d.Info.Name, Result(r))
+	}
+	d.dev = vkg.Device(unsafe.Pointer(d.cdev))
+	d.queue = vkg.Queue(unsafe.Pointer(queue))
+
+	var pool vkg.CommandPool
+	err = check("vkCreateCommandPool", vkg.CreateCommandPool(d.dev, &vkg.CommandPoolCreateInfo{
+		SType:            vkg.StructureTypeCommandPoolCreateInfo,
+		Flags:            vkg.CommandPoolCreateFlags(vkg.CommandPoolCreateResetCommandBufferBit),
+		QueueFamilyIndex: d.Info.computeFamily,
+	}, nil, &pool))
+	if err != nil {
+		return err
+	}
+	d.cmdPool = pool
+	d.mem = newAllocator(d)
+	d.pcache, err = openPipelineCache(d, d.opts.PipelineCacheDir)
+	return err
+}
+
+// Close waits for the device to finish, then destroys every object it made.
+// Buffers, kernels and recordings must not be used afterwards. Close may be
+// called more than once.
+func (d *Device) Close() error {
+	var err error
+	d.closeOnce.Do(func() {
+		if n := d.live.Load(); n != 0 {
+			err = fmt.Errorf("vulkan: device closed with %d buffers or recordings not released", n)
+		}
+		if d.dev != nil {
+			if e := check("vkDeviceWaitIdle", vkg.DeviceWaitIdle(d.dev)); e != nil && err == nil {
+				err = e
+			}
+			for _, k := range d.kernels {
+				k.destroy()
+			}
+			d.kernels = nil
+			if d.pcache != nil {
+				if e := d.pcache.close(); e != nil && err == nil {
+					err = e
+				}
+			}
+			if d.mem != nil {
+				d.mem.destroy()
+			}
+			if d.cmdPool != nil {
+				vkg.DestroyCommandPool(d.dev, d.cmdPool, nil)
+			}
+			C.mvk_destroy_device(d.in.c, d.cdev)
+			d.dev = nil
+		}
+		if d.in != nil {
+			d.in.close()
+		}
+	})
+	return err
+}
+
+// Messages returns how many validation warnings and errors this device's
+// instance has reported so far, and the first few messages.
+func (d *Device) Messages() (warnings, errors int, first []Message) {
+	return d.in.sink.counts()
+}
+
+// Validating reports whether the validation layer is on.
+func (d *Device) Validating() bool { return d.opts.Validate }
+
+// Profiling reports whether dispatches are timed with timestamp queries.
+func (d *Device) Profiling() bool { return d.opts.Profile && d.Info.TimestampBits > 0 }
+
+// WaitIdle blocks until the device has finished all submitted work.
+func (d *Device) WaitIdle() error {
+	return check("vkDeviceWaitIdle", vkg.DeviceWaitIdle(d.dev))
+}

@@ -1,0 +1,207 @@
+package vk
+
+// #include <stdlib.h>
+// #include <string.h>
+import "C"
+
+import (
+	"fmt"
+	"strings"
+	"unsafe"
+
+	vkg "github.com/vulkan-go/vulkan"
+)
+
+// SlotKind is how a kernel sees a binding.
+type SlotKind int
+
+const (
+	// Storage is a storage buffer (GLSL `buffer`).
+	Storage SlotKind = iota
+	// TexelRGBA32F is a uniform texel buffer of vec4 (GLSL `textureBuffer`).
+	TexelRGBA32F
+)
+
+// Access says whether a kernel reads or writes a binding; the recording
+// derives barriers from it.
+type Access int
+
+// Binding accesses.
+const (
+	Read Access = 1 << iota
+	Write
+	ReadWrite = Read | Write
+)
+
+// Slot describes binding number i of descriptor set 0.
+type Slot struct {
+	Kind   SlotKind
+	Access Access
+}
+
+// KernelSpec is what a compute pipeline is built from.
+type KernelSpec struct {
+	Name  string // for errors, caching and profiles
+	SPIRV []byte // a GLCompute module with entry point main
+	Slots []Slot // bindings 0..n-1 of set 0
+	// PushBytes is the size of the push-constant block (0 for none).
+	PushBytes int
+	// Constants are specialization constants with ids 0..n-1, as 32-bit
+	// words (use math.Float32bits for floats).
+	Constants []uint32
+}
+
+type kernelKey struct {
+	name      string
+	constants string
+}
+
+// Kernel is a compute pipeline with its layouts.
+type Kernel struct {
+	Spec KernelSpec
+
+	d      *Device
+	module vkg.ShaderModule
+	setLay vkg.DescriptorSetLayout
+	layout vkg.PipelineLayout
+	pipe   vkg.Pipeline
+}
+
+// Kernel returns the pipeline for spec, creating it on first use and
+// caching it by (name, constants) for the device's lifetime.
+func (d *Device) Kernel(spec KernelSpec) (*Kernel, error) {
+	key := kernelKey{spec.Name, fmt.Sprint(spec.Constants)}
+	if k, ok := d.kernels[key]; ok {
+		return k, nil
+	}
+	if spec.PushBytes > d.Info.MaxPushConstants || spec.PushBytes%4 != 0 {
+		return nil, fmt.Errorf("vulkan: kernel %s: push constants of %d bytes (device allows %d, in whole words)",
+			spec.Name, spec.PushBytes, d.Info.MaxPushConstants)
+	}
+	words, err := spirvWords(spec.Name, spec.SPIRV)
+	if err != nil {
+		return nil, err
+	}
+	k := &Kernel{Spec: spec, d: d}
+	if err := k.build(words); err != nil {
+		k.destroy()
+		return nil, fmt.Errorf("create pipeline %s: %w", spec.Name, err)
+	}
+	d.kernels[key] = k
+	return k, nil
+}
+
+func (k *Kernel) build(words []uint32) error {
+	d := k.d
+	var module vkg.ShaderModule
+	err := check("vkCreateShaderModule", vkg.CreateShaderModule(d.dev, &vkg.ShaderModuleCreateInfo{
+		SType:    vkg.StructureTypeShaderModuleCreateInfo,
+		CodeSize: uint(len(words) * 4),
+		PCode:    words,
+	}, nil, &module))
+	k.module = module
+	if err != nil {
+		return err
+	}
+	bindings := make([]vkg.DescriptorSetLayoutBinding, len(k.Spec.Slots))
+	for i, s := range k.Spec.Slots {
+		bindings[i] = vkg.DescriptorSetLayoutBinding{
+			Binding:         uint32(i),
+			DescriptorType:  s.Kind.descriptorType(),
+			DescriptorCount: 1,
+			StageFlags:      vkg.ShaderStageFlags(vkg.ShaderStageComputeBit),
+		}
+	}
+	var setLay vkg.DescriptorSetLayout
+	err = check("vkCreateDescriptorSetLayout", vkg.CreateDescriptorSetLayout(d.dev, &vkg.DescriptorSetLayoutCreateInfo{
+		SType:        vkg.StructureTypeDescriptorSetLayoutCreateInfo,
+		BindingCount: uint32(len(bindings)),
+		PBindings:    bindings,
+	}, nil, &setLay))
+	k.setLay = setLay
+	if err != nil {
+		return err
+	}
+	pl := vkg.PipelineLayoutCreateInfo{
+		SType:          vkg.StructureTypePipelineLayoutCreateInfo,
+		SetLayoutCount: 1,
+		PSetLayouts:    []vkg.DescriptorSetLayout{k.setLay},
+	}
+	if k.Spec.PushBytes > 0 {
+		pl.PushConstantRangeCount = 1
+		pl.PPushConstantRanges = []vkg.PushConstantRange{{
+			StageFlags: vkg.ShaderStageFlags(vkg.ShaderStageComputeBit), Size: uint32(k.Spec.PushBytes),
+		}}
+	}
+	var layout vkg.PipelineLayout
+	if err := check("vkCreatePipelineLayout", vkg.CreatePipelineLayout(d.dev, &pl, nil, &layout)); err != nil {
+		return err
+	}
+	k.layout = layout
+	stage := vkg.PipelineShaderStageCreateInfo{
+		SType:  vkg.StructureTypePipelineShaderStageCreateInfo,
+		Stage:  vkg.ShaderStageComputeBit,
+		Module: k.module,
+		PName:  "main\x00",
+	}
+	if n := len(k.Spec.Constants); n > 0 {
+		data := C.malloc(C.size_t(4 * n))
+		defer C.free(data)
+		C.memcpy(data, unsafe.Pointer(&k.Spec.Constants[0]), C.size_t(4*n))
+		entries := make([]vkg.SpecializationMapEntry, n)
+		for i := range entries {
+			entries[i] = vkg.SpecializationMapEntry{ConstantID: uint32(i), Offset: uint32(4 * i), Size: 4}
+		}
+		stage.PSpecializationInfo = []vkg.SpecializationInfo{{
+			MapEntryCount: uint32(n), PMapEntries: entries, DataSize: uint(4 * n), PData: data,
+		}}
+	}
+	pipes := make([]vkg.Pipeline, 1)
+	err = check("vkCreateComputePipelines", vkg.CreateComputePipelines(d.dev, d.pcache.handle(), 1,
+		[]vkg.ComputePipelineCreateInfo{{
+			SType:  vkg.StructureTypeComputePipelineCreateInfo,
+			Stage:  stage,
+			Layout: k.layout,
+		}}, nil, pipes))
+	if err != nil {
+		return err
+	}
+	k.pipe = pipes[0]
+	return nil
+}
+
+func (s SlotKind) descriptorType() vkg.DescriptorType {
+	if s == TexelRGBA32F {
+		return vkg.DescriptorTypeUniformTexelBuffer
+	}
+	return vkg.DescriptorTypeStorageBuffer
+}
+
+func (k *Kernel) destroy() {
+	d := k.d
+	if k.pipe != nil {
+		vkg.DestroyPipeline(d.dev, k.pipe, nil)
+	}
+	if k.layout != nil {
+		vkg.DestroyPipelineLayout(d.dev, k.layout, nil)
+	}
+	if k.setLay != nil {
+		vkg.DestroyDescriptorSetLayout(d.dev, k.setLay, nil)
+	}
+	if k.module != nil {
+		vkg.DestroyShaderModule(d.dev, k.module, nil)
+	}
+	*k = Kernel{Spec: k.Spec}
+}
+
+// String names the kernel and its constants.
+func (k *Kernel) String() string {
+	if len(k.Spec.Constants) == 0 {
+		return k.Spec.Name
+	}
+	parts := make([]string, len(k.Spec.Constants))
+	for i, c := range k.Spec.Constants {
+		parts[i] = fmt.Sprint(c)
+	}
+	return k.Spec.Name + "<" + strings.Join(parts, ",") + ">"
+}

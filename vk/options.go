@@ -1,0 +1,54 @@
+package vk
+
+import (
+	"os"
+	"strconv"
+)
+
+// Options say which device to open and how.
+type Options struct {
+	// Device selects a device by index ("0") or by a case-insensitive
+	// substring of its name ("llvmpipe"). Empty picks the best by type:
+	// discrete > integrated > virtual > CPU.
+	Device string
+	// Validate turns on VK_LAYER_KHRONOS_validation; an error if it is
+	// not installed.
+	Validate bool
+	// SyncValidation adds the layer's synchronization validation.
+	SyncValidation bool
+	// Profile records a timestamp before and after every dispatch.
+	Profile bool
+	// PipelineCacheDir holds the persisted VkPipelineCache; empty uses
+	// the user cache directory, "-" turns persistence off.
+	PipelineCacheDir string
+	// OnMessage, when set, sees every validation or driver message.
+	OnMessage func(Message)
+	// Staging makes device buffers go through staging copies even where
+	// the device's memory is host-visible, as on a discrete GPU; for
+	// tests of that path.
+	Staging bool
+}
+
+// OptionsFromEnv reads MAEVK_DEVICE, MAEVK_VALIDATE (1 = validation,
+// "sync" = with synchronization validation), MAEVK_PROFILE and
+// MAEVK_PIPELINE_CACHE into a copy of o, where o leaves them unset.
+func OptionsFromEnv(o Options) Options {
+	if o.Device == "" {
+		o.Device = os.Getenv("MAEVK_DEVICE")
+	}
+	switch v := os.Getenv("MAEVK_VALIDATE"); v {
+	case "sync":
+		o.Validate, o.SyncValidation = true, true
+	default:
+		if on, err := strconv.ParseBool(v); err == nil && on {
+			o.Validate = true
+		}
+	}
+	if on, err := strconv.ParseBool(os.Getenv("MAEVK_PROFILE")); err == nil && on {
+		o.Profile = true
+	}
+	if o.PipelineCacheDir == "" {
+		o.PipelineCacheDir = os.Getenv("MAEVK_PIPELINE_CACHE")
+	}
+	return o
+}

@@ -1,0 +1,130 @@
+package vk
+
+// #include <stdlib.h>
+// #include <string.h>
+import "C"
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"unsafe"
+
+	vkg "github.com/vulkan-go/vulkan"
+)
+
+// pipelineCache is a VkPipelineCache kept in a file between runs, one file
+// per (vendor, device, driver version).
+type pipelineCache struct {
+	d     *Device
+	cache vkg.PipelineCache
+	path  string // "" when not persisted
+}
+
+func openPipelineCache(d *Device, dir string) (*pipelineCache, error) {
+	pc := &pipelineCache{d: d}
+	if dir != "-" {
+		if dir == "" {
+			if base, err := os.UserCacheDir(); err == nil {
+				dir = filepath.Join(base, "mae-vk")
+			}
+		}
+		if dir != "" {
+			pc.path = filepath.Join(dir, fmt.Sprintf("pipelines-%04x-%04x-%s.bin",
+				d.Info.VendorID, d.Info.DeviceID, sanitize(d.Info.Driver+"-"+d.Info.DriverInfo)))
+		}
+	}
+	info := vkg.PipelineCacheCreateInfo{SType: vkg.StructureTypePipelineCacheCreateInfo}
+	if pc.path != "" {
+		// A missing or unreadable file just means a cold cache; the driver
+		// checks the header and ignores data from another device or version.
+		if data, err := os.ReadFile(pc.path); err == nil && len(data) > 0 {
+			p := C.malloc(C.size_t(len(data)))
+			defer C.free(p)
+			C.memcpy(p, unsafe.Pointer(&data[0]), C.size_t(len(data)))
+			info.InitialDataSize, info.PInitialData = uint(len(data)), p
+		}
+	}
+	var cache vkg.PipelineCache
+	if err := check("vkCreatePipelineCache", vkg.CreatePipelineCache(d.dev, &info, nil, &cache)); err != nil {
+		return nil, err
+	}
+	pc.cache = cache
+	return pc, nil
+}
+
+func (pc *pipelineCache) handle() vkg.PipelineCache {
+	if pc == nil {
+		return nil
+	}
+	return pc.cache
+}
+
+// close writes the cache back (atomically) and destroys it.
+func (pc *pipelineCache) close() error {
+	if pc.cache == nil {
+		return nil
+	}
+	defer func() {
+		vkg.DestroyPipelineCache(pc.d.dev, pc.cache, nil)
+		pc.cache = nil
+	}()
+	if pc.path == "" {
+		return nil
+	}
+	var n uint
+	if err := check("vkGetPipelineCacheData", vkg.GetPipelineCacheData(pc.d.dev, pc.cache, &n, nil)); err != nil || n == 0 {
+		return err
+	}
+	p := C.malloc(C.size_t(n))
+	defer C.free(p)
+	if err := check("vkGetPipelineCacheData", vkg.GetPipelineCacheData(pc.d.dev, pc.cache, &n, p)); err != nil {
+		return err
+	}
+	data := C.GoBytes(p, C.int(n))
+	// The cache is an optimisation: failing to save it is not an error.
+	_ = writeFileAtomic(pc.path, data)
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it over path.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func sanitize(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
+		if !ok {
+			b[i] = '_'
+		}
+	}
+	if len(b) > 80 {
+		b = b[:80]
+	}
+	return string(b)
+}
