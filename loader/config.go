@@ -1,0 +1,70 @@
+package loader
+
+import (
+	"fmt"
+	"runtime"
+)
+
+// Config sets up a Loader. The zero value of each optional field picks the
+// default given beside it.
+type Config struct {
+	BatchSize int     // items per batch (required); the last partial batch of an epoch is dropped
+	Size      int     // side S of the model's square input; 0: the source's side (fixed-size sources only)
+	Channels  int     // model channels, 1 or 3; 0: the source's
+	Augment   Augment // AugmentMAE for pre-training, AugmentNone for eval
+	Shuffle   bool    // visit items in a seeded random order, new each epoch; false: in order
+	Seed      uint64  // seeds the order and the augmentation
+
+	Workers int // decoding goroutines; 0: GOMAXPROCS
+	Buffers int // batch buffers in the pool, at least 2; 0: 3
+
+	StartEpoch int // first epoch, for resuming
+	StartStep  int // first batch within StartEpoch, for resuming
+	Epochs     int // stop (io.EOF) when epoch Epochs would begin; 0: never stop
+
+	// Warn receives one line per bad item skipped; nil logs to stderr.
+	Warn func(string)
+}
+
+// withDefaults checks c against src and fills in the defaults.
+func (c Config) withDefaults(src Source) (Config, error) {
+	sc, sh, sw := src.Shape()
+	if c.BatchSize <= 0 {
+		return c, fmt.Errorf("loader: batch size %d: must be positive", c.BatchSize)
+	}
+	if c.BatchSize > src.Len() {
+		return c, fmt.Errorf("loader: batch size %d is larger than %s's %d items: use a smaller --batch", c.BatchSize, src.Name(), src.Len())
+	}
+	if c.Size == 0 {
+		if sh == 0 || sh != sw {
+			return c, fmt.Errorf("loader: %s has no single square image size: set the model image size (--size)", src.Name())
+		}
+		c.Size = sh
+	}
+	if c.Size < 0 {
+		return c, fmt.Errorf("loader: image size %d: must be positive", c.Size)
+	}
+	if c.Channels == 0 {
+		c.Channels = sc
+	}
+	if c.Workers <= 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.Buffers == 0 {
+		c.Buffers = 3
+	}
+	if c.Buffers < 2 {
+		return c, fmt.Errorf("loader: %d batch buffers: need at least 2", c.Buffers)
+	}
+	steps := src.Len() / c.BatchSize
+	if c.StartEpoch < 0 || c.StartStep < 0 || c.StartStep >= steps {
+		return c, fmt.Errorf("loader: cannot start at epoch %d step %d: an epoch has steps 0 to %d", c.StartEpoch, c.StartStep, steps-1)
+	}
+	if c.Epochs < 0 {
+		return c, fmt.Errorf("loader: %d epochs: must not be negative", c.Epochs)
+	}
+	if c.Augment == AugmentNone && sh > 0 && min(sh, sw) < c.Size {
+		return c, fmt.Errorf("loader: %s: %w: pictures are %d×%d, crop %d: use --size %d or less, or --augment mae", src.Name(), ErrTooSmall, sw, sh, c.Size, min(sh, sw))
+	}
+	return c, nil
+}

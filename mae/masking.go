@@ -1,0 +1,70 @@
+package mae
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// Masking is the per-sample random masking of one batch, as the reference's
+// random_masking returns it (plus ids_shuffle and ids_keep). Indices are
+// int32 so they can be uploaded to the GPU as they are.
+type Masking struct {
+	N, L, Keep int       // batch size, patches per sample, visible patches per sample
+	IDsShuffle []int32   // [N, L] patch indices by ascending noise
+	IDsKeep    []int32   // [N, Keep] visible patches, IDsShuffle[:, :Keep]
+	IDsRestore []int32   // [N, L] inverse permutation: IDsShuffle[n, IDsRestore[n, j]] = j
+	Mask       []float64 // [N, L] in original patch order, 0 visible, 1 removed
+}
+
+// RandomMasking draws uniform noise [N, L] from rng (sample by sample, patch
+// by patch) and masks every sample as MaskingFromNoise does with
+// cfg.NumPatches() patches and cfg.KeepCount() kept. It panics if n < 0.
+func RandomMasking(cfg Config, n int, rng *RNG) Masking {
+	if n < 0 {
+		panic(fmt.Sprintf("mae: RandomMasking: n = %d", n))
+	}
+	l := cfg.NumPatches()
+	noise := make([]float64, n*l)
+	for i := range noise {
+		noise[i] = rng.Float64()
+	}
+	return MaskingFromNoise(noise, n, l, cfg.KeepCount())
+}
+
+// MaskingFromNoise is the reference's random_masking for given noise [N, L]:
+//
+//	ids_shuffle = argsort(noise, dim=1)        (ascending; ties by index)
+//	ids_restore = argsort(ids_shuffle, dim=1)
+//	ids_keep    = ids_shuffle[:, :keep]
+//	mask[n, ids_shuffle[n, i]] = 0 if i < keep else 1
+//
+// It panics if len(noise) != N·L or keep is outside [0, L].
+func MaskingFromNoise(noise []float64, n, l, keep int) Masking {
+	if n < 0 || l < 0 || len(noise) != n*l || keep < 0 || keep > l {
+		panic(fmt.Sprintf("mae: MaskingFromNoise: len(noise) = %d with N=%d L=%d keep=%d", len(noise), n, l, keep))
+	}
+	m := Masking{
+		N: n, L: l, Keep: keep,
+		IDsShuffle: make([]int32, n*l),
+		IDsKeep:    make([]int32, n*keep),
+		IDsRestore: make([]int32, n*l),
+		Mask:       make([]float64, n*l),
+	}
+	for s := 0; s < n; s++ {
+		row := noise[s*l : s*l+l]
+		shuffle := m.IDsShuffle[s*l : s*l+l]
+		for i := range shuffle {
+			shuffle[i] = int32(i)
+		}
+		slices.SortStableFunc(shuffle, func(a, b int32) int { return cmp.Compare(row[a], row[b]) })
+		copy(m.IDsKeep[s*keep:], shuffle[:keep])
+		for i, id := range shuffle {
+			m.IDsRestore[s*l+int(id)] = int32(i)
+			if i >= keep {
+				m.Mask[s*l+int(id)] = 1
+			}
+		}
+	}
+	return m
+}

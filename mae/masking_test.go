@@ -1,0 +1,62 @@
+package mae
+
+import "testing"
+
+func TestMaskingFromNoiseHand(t *testing.T) {
+	m := MaskingFromNoise([]float64{0.3, 0.1, 0.2, 0.9}, 1, 4, 2)
+	check := func(name string, got, want []int32) {
+		t.Helper()
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("%s = %v, want %v", name, got, want)
+				return
+			}
+		}
+	}
+	check("ids_shuffle", m.IDsShuffle, []int32{1, 2, 0, 3})
+	check("ids_keep", m.IDsKeep, []int32{1, 2})
+	check("ids_restore", m.IDsRestore, []int32{2, 0, 1, 3})
+	for i, w := range []float64{1, 0, 0, 1} {
+		if m.Mask[i] != w {
+			t.Errorf("mask = %v, want [1 0 0 1]", m.Mask)
+			break
+		}
+	}
+}
+
+func TestRandomMaskingProperties(t *testing.T) {
+	c, _ := Preset("tiny")
+	n, l, lk := 5, c.NumPatches(), c.KeepCount()
+	m := RandomMasking(c, n, NewRNG(42))
+	if m.N != n || m.L != l || m.Keep != lk {
+		t.Fatalf("sizes %d %d %d", m.N, m.L, m.Keep)
+	}
+	for s := 0; s < n; s++ {
+		ones := 0.0
+		for j := 0; j < l; j++ {
+			if got := m.IDsShuffle[s*l+int(m.IDsRestore[s*l+j])]; got != int32(j) {
+				t.Fatalf("sample %d: ids_shuffle[ids_restore[%d]] = %d", s, j, got)
+			}
+			ones += m.Mask[s*l+j]
+			// Removed exactly when its rank in the shuffle is ≥ Lk.
+			if (m.Mask[s*l+j] == 1) != (int(m.IDsRestore[s*l+j]) >= lk) {
+				t.Fatalf("sample %d: mask disagrees with ids_restore at %d", s, j)
+			}
+		}
+		if ones != float64(l-lk) {
+			t.Errorf("sample %d: %v masked, want %d", s, ones, l-lk)
+		}
+		for k := 0; k < lk; k++ {
+			id := m.IDsKeep[s*lk+k]
+			if id != m.IDsShuffle[s*l+k] || m.Mask[s*l+int(id)] != 0 {
+				t.Errorf("sample %d: kept %d is not visible", s, id)
+			}
+		}
+	}
+	again := RandomMasking(c, n, NewRNG(42))
+	for i := range m.IDsShuffle {
+		if again.IDsShuffle[i] != m.IDsShuffle[i] {
+			t.Fatal("RandomMasking is not deterministic for a seed")
+		}
+	}
+}
