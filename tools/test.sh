@@ -28,7 +28,8 @@ go run ./tools/shaderbuild -check
 device_pkgs=()
 host_pkgs=()
 for p in $(go list ./...); do
-  if go list -test -deps -f '{{.ImportPath}}' "$p" | grep -qx 'github.com/mae-vk/mae-vk/vk'; then
+  deps=$(go list -test -deps -f '{{.ImportPath}}' "$p")
+  if grep -qx 'github.com/mae-vk/mae-vk/vk' <<<"$deps"; then
     device_pkgs+=("$p")
   else
     host_pkgs+=("$p")

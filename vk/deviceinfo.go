@@ -67,6 +67,7 @@ type DeviceInfo struct {
 	MaxStorageRange   uint64       `json:"max_storage_buffer_range"`
 	StorageAlign      uint64       `json:"storage_offset_alignment"`
 	MaxTexelElements  int          `json:"max_texel_buffer_elements"`
+	TexelAlign        uint64       `json:"texel_offset_alignment"`
 	Float16           bool         `json:"float16"`
 	Int8              bool         `json:"int8"`
 	Storage16         bool         `json:"storage16"`
@@ -123,6 +124,7 @@ func deviceInfoFromC(index int, c *C.mvk_device_info) DeviceInfo {
 		MaxStorageRange:   uint64(c.max_storage_range),
 		StorageAlign:      uint64(c.storage_align),
 		MaxTexelElements:  int(c.max_texel_elements),
+		TexelAlign:        uint64(c.texel_align),
 		Float16:           c.float16 != 0,
 		Int8:              c.int8 != 0,
 		Storage16:         c.storage16 != 0,

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/mae-vk/mae-vk/ops"
+	"github.com/urfave/cli/v2"
+)
+
+func benchGemmCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "gemm",
+		Usage: "time C = op(A)·op(B) and print GFLOP/s; --tune searches this device's best kernel shape",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "m", Value: 1024, Usage: "rows of C"},
+			&cli.IntFlag{Name: "n", Value: 1024, Usage: "columns of C"},
+			&cli.IntFlag{Name: "k", Value: 1024, Usage: "inner dimension"},
+			&cli.IntFlag{Name: "batch", Value: 1, Usage: "independent products (strided batch)"},
+			&cli.BoolFlag{Name: "trans-a", Usage: "A is stored K×M"},
+			&cli.BoolFlag{Name: "trans-b", Usage: "B is stored N×K"},
+			&cli.BoolFlag{Name: "bias", Usage: "fuse + bias"},
+			&cli.BoolFlag{Name: "gelu", Usage: "fuse exact GELU (after the bias)"},
+			&cli.BoolFlag{Name: "tune", Usage: "try every kernel shape on this product and store the fastest for this device"},
+			&cli.StringFlag{Name: "variant", Usage: "force a family: reg (CPU-shaped) or tiled (GPU-shaped), default shapes"},
+			&cli.DurationFlag{Name: "time", Value: 2 * time.Second, Usage: "time budget per measurement"},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+		},
+		Action: runBenchGemm,
+	}
+}
+
+func runBenchGemm(c *cli.Context) error {
+	if err := requirePositive(c, "m", "n", "k", "batch"); err != nil {
+		return err
+	}
+	d, err := openDevice(c, true)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	o := ops.New(d)
+	if _, err := o.LoadGemmTuning(ops.TuningDir()); err != nil {
+		return err
+	}
+	if v := c.String("variant"); v != "" {
+		cfg := ops.DefaultGemmConfig(d.Info)
+		if v != cfg.Family {
+			other := d.Info
+			if v == "reg" {
+				other.Type = "cpu"
+			} else {
+				other.Type = "discrete"
+			}
+			cfg = ops.DefaultGemmConfig(other)
+		}
+		if err := o.SetGemmConfig(cfg); err != nil {
+			return fmt.Errorf("--variant %s: %w", v, err)
+		}
+	}
+	s := ops.GemmSpec{
+		M: c.Int("m"), N: c.Int("n"), K: c.Int("k"), Batch: c.Int("batch"), Alpha: 1,
+		TransA: c.Bool("trans-a"), TransB: c.Bool("trans-b"), Bias: c.Bool("bias"), GELU: c.Bool("gelu"),
+	}
+	if s.Batch > 1 {
+		s.StrideA, s.StrideB, s.StrideC = s.M*s.K, s.K*s.N, s.M*s.N
+	}
+	if c.Bool("tune") {
+		report := func(r ops.BenchResult) {
+			if !c.Bool("json") {
+				fmt.Fprintln(os.Stderr, r)
+			}
+		}
+		best, err := o.TuneGemm(s, c.Duration("time")/4, report)
+		if err != nil {
+			return err
+		}
+		path, err := o.SaveGemmTuning(ops.TuningDir())
+		if err != nil {
+			return err
+		}
+		if !c.Bool("json") {
+			fmt.Printf("best on %s: %v (saved to %s)\n", d.Info.Name, best, path)
+		}
+	}
+	r, err := o.BenchGemm(s, c.Duration("time"))
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return printJSON(r)
+	}
+	fmt.Println(r)
+	return nil
+}

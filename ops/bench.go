@@ -1,0 +1,89 @@
+package ops
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// BenchResult is one kernel benchmark: the median time of a dispatch (or
+// of a group of dispatches that make one op) over repeated runs.
+type BenchResult struct {
+	Op       string  `json:"op"`
+	Shape    string  `json:"shape"`
+	Device   string  `json:"device"`
+	Variant  string  `json:"variant"`
+	FLOPs    float64 `json:"flops"`
+	MedianMs float64 `json:"median_ms"`
+	MinMs    float64 `json:"min_ms"`
+	GFLOPS   float64 `json:"gflops"`
+	Runs     int     `json:"runs"`
+}
+
+// benchRecording times rec: one warm-up run, then runs more while the
+// total stays under budget (at least minRuns). Each run's time is the sum
+// of its dispatches' timestamps when the device is profiling, else wall
+// time; perRun is how many op instances one run holds.
+func benchRecording(d *vk.Device, rec *vk.Recording, perRun, minRuns int, budget time.Duration) (median, best time.Duration, runs int, err error) {
+	if err := rec.Run(); err != nil {
+		return 0, 0, 0, err
+	}
+	var times []time.Duration
+	start := time.Now()
+	for len(times) < minRuns || (time.Since(start) < budget && len(times) < 1000) {
+		t0 := time.Now()
+		if err := rec.Run(); err != nil {
+			return 0, 0, 0, err
+		}
+		elapsed := time.Since(t0)
+		if d.Profiling() {
+			ts, err := rec.Timings()
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			elapsed = 0
+			for _, t := range ts {
+				elapsed += t.Duration
+			}
+		}
+		times = append(times, elapsed/time.Duration(perRun))
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	return times[len(times)/2], times[0], len(times), nil
+}
+
+// randomBuffer makes a device buffer of n float32s in [-1, 1).
+func randomBuffer(d *vk.Device, name string, n int, seed uint64) (*vk.Buffer, error) {
+	b, err := d.NewBuffer(name, 4*max(n, 1))
+	if err != nil {
+		return nil, err
+	}
+	v := make([]float32, max(n, 1))
+	x := seed*0x9e3779b97f4a7c15 + 1
+	for i := range v {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		v[i] = float32(x>>40)/float32(1<<24)*2 - 1
+	}
+	if err := b.WriteFloat32(0, v); err != nil {
+		b.Release()
+		return nil, err
+	}
+	return b, nil
+}
+
+func fillResult(r *BenchResult, median, best time.Duration, runs int) {
+	r.MedianMs = float64(median) / 1e6
+	r.MinMs = float64(best) / 1e6
+	r.Runs = runs
+	if median > 0 {
+		r.GFLOPS = r.FLOPs / median.Seconds() / 1e9
+	}
+}
+
+func (r BenchResult) String() string {
+	return fmt.Sprintf("%-10s %-28s %8.3f ms  %8.2f GFLOP/s  (%s; %d runs)", r.Op, r.Shape, r.MedianMs, r.GFLOPS, r.Variant, r.Runs)
+}

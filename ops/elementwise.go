@@ -1,0 +1,213 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// Push-constant blocks of shaders/elementwise.comp, one per define. Sizes,
+// strides and offsets count vec4s in the _vec4 variants.
+
+// ewPush is the block of EW_ADD and EW_RESIDUAL.
+type ewPush struct {
+	N uint32
+}
+
+// ewScalePush is the block of EW_SCALE.
+type ewScalePush struct {
+	N     uint32
+	Alpha float32
+}
+
+// ewBcastPush is the block of EW_BCAST_ADD.
+type ewBcastPush struct {
+	Period   uint32
+	Batch    uint32
+	TableOff uint32
+}
+
+// ewCopyRowsPush is the block of EW_COPY_ROWS.
+type ewCopyRowsPush struct {
+	Rows      uint32
+	Cols      uint32
+	SrcStride uint32
+	SrcOff    uint32
+	DstStride uint32
+	DstOff    uint32
+}
+
+// Add records the element-wise sum of x and y [n] into z [n] (z may be x or
+// y, for an in-place add; see AddRef):
+//
+//	z[i] = x[i] + y[i]
+//
+// It panics on n < 0 or a binding that is too small.
+func (o *Ops) Add(r *vk.Recording, x, y, z vk.Binding, n int) error {
+	const op = "Add"
+	checkN(op, n)
+	need(op, "x", x, n)
+	need(op, "y", y, n)
+	need(op, "z", z, n)
+	return o.map1D(r, op, "elementwise_add", []vk.Slot{ro, ro, wo}, n, vec4Fits(n, x, y, z),
+		func(nT uint32) []byte { return vk.PushBytes(ewPush{nT}) }, x, y, z)
+}
+
+// Scale records x [n] scaled by alpha into y [n] (y may be x; see ScaleRef):
+//
+//	y[i] = alpha · x[i]
+//
+// It panics on n < 0 or a binding that is too small.
+func (o *Ops) Scale(r *vk.Recording, x, y vk.Binding, n int, alpha float32) error {
+	const op = "Scale"
+	checkN(op, n)
+	need(op, "x", x, n)
+	need(op, "y", y, n)
+	return o.map1D(r, op, "elementwise_scale", []vk.Slot{ro, wo}, n, vec4Fits(n, x, y),
+		func(nT uint32) []byte { return vk.PushBytes(ewScalePush{nT, alpha}) }, x, y)
+}
+
+// ResidualAdd records the residual connection x += res over n elements, in
+// place (see ResidualAddRef):
+//
+//	x[i] = x[i] + res[i]
+//
+// It panics on n < 0 or a binding that is too small.
+func (o *Ops) ResidualAdd(r *vk.Recording, x, res vk.Binding, n int) error {
+	const op = "ResidualAdd"
+	checkN(op, n)
+	need(op, "x", x, n)
+	need(op, "res", res, n)
+	return o.map1D(r, op, "elementwise_residual", []vk.Slot{rw, ro}, n, vec4Fits(n, x, res),
+		func(nT uint32) []byte { return vk.PushBytes(ewPush{nT}) }, x, res)
+}
+
+// map1D records a 1-D element-wise kernel (its _vec4 variant when vec) over
+// n floats; push makes the push constants from the count in kernel units.
+func (o *Ops) map1D(r *vk.Recording, op, name string, slots []vk.Slot, n int, vec bool,
+	push func(nT uint32) []byte, bindings ...vk.Binding) error {
+	if n == 0 {
+		return nil
+	}
+	nT := n
+	if vec {
+		name += "_vec4"
+		nT /= 4
+	}
+	pb := push(fitU32(op, nT))
+	k, err := o.kernel(name, slots, len(pb), uint32(o.local))
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	r.Dispatch(k, o.groups1D(nT), pb, bindings...)
+	return nil
+}
+
+// BroadcastAdd records x [B, L, D] plus the table rows starting at element
+// tableOff of table, broadcast over the batch, into y [B, L, D] (y may be
+// x; see BroadcastAddRef, whose table is table[tableOff:]):
+//
+//	y[b,l,d] = x[b,l,d] + table[tableOff + l·D + d]
+//
+// The positional embedding of the patch tokens is tableOff = D (rows 1..L
+// of pos_embed [1+L, D], row 0 belonging to the class token); the decoder's
+// is tableOff = 0. It panics on a negative dimension or offset or a binding
+// that is too small.
+func (o *Ops) BroadcastAdd(r *vk.Recording, x, table, y vk.Binding, b, l, d, tableOff int) error {
+	const op = "BroadcastAdd"
+	if b < 0 || l < 0 || d < 0 || tableOff < 0 {
+		panic(fmt.Sprintf("ops: %s: B, L, D, tableOff = %d, %d, %d, %d, want ≥ 0", op, b, l, d, tableOff))
+	}
+	period, n := l*d, b*l*d
+	need(op, "x", x, n)
+	need(op, "table", table, tableOff+period)
+	need(op, "y", y, n)
+	if n == 0 {
+		return nil
+	}
+	fitU32(op, n)
+	fitU32(op, tableOff+period)
+	name := "elementwise_bcast_add"
+	p := ewBcastPush{uint32(period), uint32(b), uint32(tableOff)}
+	if period%4 == 0 && tableOff%4 == 0 && aligned16(x, table, y) {
+		name += "_vec4"
+		p.Period, p.TableOff = p.Period/4, p.TableOff/4
+	}
+	push := vk.PushBytes(p)
+	k, err := o.kernel(name, []vk.Slot{ro, ro, wo}, len(push), uint32(o.local))
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	r.Dispatch(k, vk.Groups{min(ceilDiv(int(p.Period), o.local), o.maxGroups), min(b, o.maxGroups), 1}, push, x, table, y)
+	return nil
+}
+
+// BroadcastAddBackwardWorkFloats is how many float32s the work buffer of
+// BroadcastAddBackward holds (0 for B ≤ 32: it may then be nil).
+func BroadcastAddBackwardWorkFloats(b, l, d int) int { return ColumnSumsWorkFloats(b, l*d) }
+
+// BroadcastAddBackward records the table gradient of BroadcastAdd, the sum
+// of dy [B, L, D] over the batch, into dtable[tableOff : tableOff + L·D]
+// (see BroadcastAddBackwardRef; the x gradient is dy itself):
+//
+//	dtable[tableOff + l·D + d] = Σ_b dy[b,l,d]
+//
+// It is StridedColumnSums of dy seen as B × (L·D). work holds
+// BroadcastAddBackwardWorkFloats(B, L, D) float32s. It panics on B, L or
+// D < 1, tableOff < 0 or a binding that is too small.
+func (o *Ops) BroadcastAddBackward(r *vk.Recording, dy, dtable, work vk.Binding, b, l, d, tableOff int) error {
+	const op = "BroadcastAddBackward"
+	if b < 1 || l < 1 || d < 1 || tableOff < 0 {
+		panic(fmt.Sprintf("ops: %s: B, L, D, tableOff = %d, %d, %d, %d, want B, L, D ≥ 1, tableOff ≥ 0", op, b, l, d, tableOff))
+	}
+	return o.colSums(r, op, dy, dtable, work, b, l*d, l*d, 0, tableOff)
+}
+
+// CopyRows records a strided copy of rows × cols floats:
+//
+//	dst[dstOff + i·dstStride + j] = src[srcOff + i·srcStride + j]   (i < rows, j < cols)
+//
+// srcStride may be 0 to repeat one source row. MAE uses it to put the class
+// token in front of the visible tokens (cat along dim 1), to drop it again
+// and, with the gradient, to split it off:
+//
+//	row 0 of each sample:  CopyRows(cls, x, N, D, 0, 0, (1+Lk)·D, 0)
+//	rows 1..Lk:            CopyRows(vis, x, N, Lk·D, Lk·D, 0, (1+Lk)·D, D)
+//
+// Rows of dst must not overlap each other or src. It panics on a negative
+// size, stride or offset, or a binding that is too small.
+func (o *Ops) CopyRows(r *vk.Recording, src, dst vk.Binding, rows, cols, srcStride, srcOff, dstStride, dstOff int) error {
+	const op = "CopyRows"
+	if rows < 0 || cols < 0 || srcStride < 0 || srcOff < 0 || dstStride < 0 || dstOff < 0 {
+		panic(fmt.Sprintf("ops: %s: rows, cols, strides and offsets must be ≥ 0, got %d, %d, %d, %d, %d, %d",
+			op, rows, cols, srcStride, srcOff, dstStride, dstOff))
+	}
+	if rows == 0 || cols == 0 {
+		return nil
+	}
+	srcEnd, dstEnd := srcOff+(rows-1)*srcStride+cols, dstOff+(rows-1)*dstStride+cols
+	need(op, "src", src, srcEnd)
+	need(op, "dst", dst, dstEnd)
+	fitU32(op, srcEnd)
+	fitU32(op, dstEnd)
+	name := "elementwise_copy_rows"
+	p := ewCopyRowsPush{uint32(rows), uint32(cols), uint32(srcStride), uint32(srcOff), uint32(dstStride), uint32(dstOff)}
+	if (cols|srcStride|srcOff|dstStride|dstOff)%4 == 0 && aligned16(src, dst) {
+		name += "_vec4"
+		p.Cols, p.SrcStride, p.SrcOff, p.DstStride, p.DstOff = p.Cols/4, p.SrcStride/4, p.SrcOff/4, p.DstStride/4, p.DstOff/4
+	}
+	push := vk.PushBytes(p)
+	k, err := o.kernel(name, []vk.Slot{ro, wo}, len(push), uint32(o.local))
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	r.Dispatch(k, vk.Groups{min(ceilDiv(int(p.Cols), o.local), o.maxGroups), min(rows, o.maxGroups), 1}, push, src, dst)
+	return nil
+}
+
+// checkN panics on a negative element count.
+func checkN(op string, n int) {
+	if n < 0 {
+		panic(fmt.Sprintf("ops: %s: n = %d, want ≥ 0", op, n))
+	}
+}

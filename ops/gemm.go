@@ -1,0 +1,221 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// GemmConfig is the per-device choice of GEMM kernels: which family, and
+// its tile shape. DefaultGemmConfig picks by device type; mae-vk bench gemm
+// --tune measures the alternatives and stores the best per device.
+type GemmConfig struct {
+	// Family is "reg" (CPU-shaped: register tiles, vec4 or texel loads,
+	// no shared memory) or "tiled" (GPU-shaped: shared-memory blocks).
+	Family string `json:"family"`
+	// Reg family: invocations per workgroup, tile per invocation, and
+	// whether A and B are read through texel buffers where they fit.
+	Local int  `json:"local,omitempty"`
+	TM    int  `json:"tm"`
+	TN    int  `json:"tn"`
+	Texel bool `json:"texel,omitempty"`
+	// Tiled family: workgroup of LX×LY invocations, each TM×TN outputs,
+	// K staged in slices of BK.
+	LX int `json:"lx,omitempty"`
+	LY int `json:"ly,omitempty"`
+	BK int `json:"bk,omitempty"`
+}
+
+func (c GemmConfig) String() string {
+	if c.Family == "tiled" {
+		return fmt.Sprintf("tiled %dx%d threads, %dx%d each, bk %d", c.LX, c.LY, c.TM, c.TN, c.BK)
+	}
+	texel := ""
+	if c.Texel {
+		texel = ", texel"
+	}
+	return fmt.Sprintf("reg local %d, %dx%d%s", c.Local, c.TM, c.TN, texel)
+}
+
+// DefaultGemmConfig is the untuned choice for a device: the CPU-shaped
+// family on CPU drivers (VULKAN-NOTES: texel buffers and workgroup = one
+// subgroup win on llvmpipe), the GPU-shaped family elsewhere.
+func DefaultGemmConfig(info vk.DeviceInfo) GemmConfig {
+	if info.Type == vk.TypeCPU {
+		return GemmConfig{Family: "reg", Local: max(info.SubgroupSize, 1), TM: 8, TN: 16}
+	}
+	lx := 16
+	if info.MaxInvocations < 256 {
+		lx = 8
+	}
+	return GemmConfig{Family: "tiled", LX: lx, LY: lx, TM: 4, TN: 4, BK: 16}
+}
+
+// GemmConfig returns the configuration in use.
+func (o *Ops) GemmConfig() GemmConfig { return o.gemm }
+
+// SetGemmConfig replaces the configuration (after tuning, or in tests).
+func (o *Ops) SetGemmConfig(c GemmConfig) error {
+	if err := o.checkGemmConfig(c); err != nil {
+		return err
+	}
+	o.gemm = c
+	return nil
+}
+
+// checkGemmConfig reports whether c is valid on this device.
+func (o *Ops) checkGemmConfig(c GemmConfig) error {
+	switch c.Family {
+	case "reg":
+		if c.Local < 1 || c.Local > o.d.Info.MaxInvocations || c.TM < 1 || c.TN < 4 || c.TN%4 != 0 {
+			return fmt.Errorf("ops: gemm config %v: need 1 ≤ local ≤ %d, TM ≥ 1, TN a multiple of 4", c, o.d.Info.MaxInvocations)
+		}
+	case "tiled":
+		if c.LX < 1 || c.LY < 1 || c.LX*c.LY > o.d.Info.MaxInvocations || c.TM < 1 || c.TN < 1 || c.BK < 1 ||
+			4*c.BK*(c.LX*c.TN+c.LY*c.TM) > o.d.Info.SharedMemoryBytes {
+			return fmt.Errorf("ops: gemm config %v does not fit the device (%d invocations, %d bytes shared)",
+				c, o.d.Info.MaxInvocations, o.d.Info.SharedMemoryBytes)
+		}
+	default:
+		return fmt.Errorf("ops: gemm family %q: want reg or tiled", c.Family)
+	}
+	return nil
+}
+
+// gemmPush mirrors the push-constant block of gemm_common.glsl.
+type gemmPush struct {
+	M, N, K                   uint32
+	StrideA, StrideB, StrideC uint32
+	Alpha, Beta               float32
+	Flags                     uint32
+}
+
+const (
+	gemmBias     = 1
+	gemmGELU     = 2
+	gemmResidual = 4
+	gemmTransA   = 8
+	gemmTransB   = 16
+)
+
+// Gemm records the strided batched product that s describes (see GemmSpec
+// and GemmRef for the exact math), writing C:
+//
+//	C_b = epilogue(Alpha·op(A_b)·op(B_b) + Beta·C_b)
+//
+// bias (N floats) and residual (laid out like C) are read only when s asks
+// for them and may be nil otherwise. residual may be the same range as C
+// (x += proj(y)) when Beta is 0.
+func (o *Ops) Gemm(r *vk.Recording, s GemmSpec, a, b, c, bias, residual vk.Binding) error {
+	s.check("Gemm", bindingFloats(a), bindingFloats(b), bindingFloats(c), lenIf(s.Bias, bias), lenIf(s.Residual, residual))
+	if s.M == 0 || s.N == 0 {
+		return nil
+	}
+	flags := uint32(0)
+	if s.Bias {
+		flags |= gemmBias
+	} else {
+		bias = c
+	}
+	if s.GELU {
+		flags |= gemmGELU
+	}
+	if s.Residual {
+		flags |= gemmResidual
+	} else {
+		residual = c
+	}
+	if s.TransA {
+		flags |= gemmTransA
+	}
+	if s.TransB {
+		flags |= gemmTransB
+	}
+	push := vk.PushBytes(gemmPush{
+		M: uint32(s.M), N: uint32(s.N), K: uint32(s.K),
+		StrideA: uint32(s.StrideA), StrideB: uint32(s.StrideB), StrideC: uint32(s.StrideC),
+		Alpha: float32(s.Alpha), Beta: float32(s.Beta), Flags: flags,
+	})
+	k, groups, err := o.gemmKernel(s, a, b)
+	if err != nil {
+		return fmt.Errorf("gemm %dx%dx%d: %w", s.M, s.N, s.K, err)
+	}
+	r.Dispatch(k, groups, push, a, b, c, bias, residual)
+	return nil
+}
+
+// gemmKernel picks the variant for s under the device's configuration.
+func (o *Ops) gemmKernel(s GemmSpec, a, b vk.Binding) (*vk.Kernel, vk.Groups, error) {
+	slots := []vk.Slot{ro, ro, rw, ro, ro}
+	cfg := o.gemm
+	if cfg.Family == "tiled" {
+		bm, bn := cfg.LY*cfg.TM, cfg.LX*cfg.TN
+		k, err := o.kernel("gemm_tiled", slots, 36, uint32(cfg.LX), uint32(cfg.LY), uint32(cfg.TM), uint32(cfg.TN), uint32(cfg.BK))
+		return k, vk.Groups{ceilDiv(s.N, bn), ceilDiv(s.M, bm), s.Batch}, err
+	}
+	tiles := ceilDiv(s.M, cfg.TM) * ceilDiv(s.N, cfg.TN)
+	groups := vk.Groups{ceilDiv(tiles, cfg.Local), s.Batch, 1}
+	form := gemmForm(s, cfg, a, b)
+	if form == "" {
+		k, err := o.kernel("gemm_generic", slots, 36, uint32(cfg.Local), uint32(cfg.TM), uint32(cfg.TN))
+		return k, groups, err
+	}
+	name := "gemm_reg_" + form
+	if cfg.Texel && o.texelFits(a) && o.texelFits(b) {
+		name += "_texel"
+		slots[0], slots[1] = tex, tex
+	}
+	k, err := o.kernel(name, slots, 36, uint32(cfg.Local), uint32(cfg.TM), uint32(cfg.TN))
+	return k, groups, err
+}
+
+// gemmForm names the vectorised layout that fits s ("nn", "nt", "tn"), or
+// "" when the contiguous dimensions, strides or offsets are not multiples
+// of 4 floats.
+func gemmForm(s GemmSpec, cfg GemmConfig, a, b vk.Binding) string {
+	if s.StrideA%4 != 0 || s.StrideB%4 != 0 || bindingOffset(a)%16 != 0 || bindingOffset(b)%16 != 0 {
+		return ""
+	}
+	switch {
+	case !s.TransA && !s.TransB && s.K%4 == 0 && s.N%4 == 0:
+		return "nn"
+	case !s.TransA && s.TransB && s.K%4 == 0:
+		return "nt"
+	case s.TransA && !s.TransB && s.M%4 == 0 && s.N%4 == 0 && cfg.TM%4 == 0:
+		return "tn"
+	}
+	return ""
+}
+
+// texelFits reports whether b can be viewed as an RGBA32F texel buffer.
+func (o *Ops) texelFits(b vk.Binding) bool {
+	size := bindingFloats(b) * 4
+	align := o.d.Info.TexelAlign
+	return size/16 <= o.d.Info.MaxTexelElements && size >= 16 && (align == 0 || uint64(bindingOffset(b))%align == 0)
+}
+
+func bindingFloats(b vk.Binding) int {
+	switch v := b.(type) {
+	case *vk.Buffer:
+		return v.Size() / 4
+	case vk.Span:
+		return v.Size / 4
+	case nil:
+		return 0
+	}
+	panic(fmt.Sprintf("ops: binding is a %T, want *vk.Buffer or vk.Span", b))
+}
+
+func bindingOffset(b vk.Binding) int {
+	if s, ok := b.(vk.Span); ok {
+		return s.Offset
+	}
+	return 0
+}
+
+func lenIf(on bool, b vk.Binding) int {
+	if !on || b == nil {
+		return 0
+	}
+	return bindingFloats(b)
+}

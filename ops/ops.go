@@ -1,0 +1,91 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/mae-vk/mae-vk/shaders"
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// Ops records mae-vk's kernels on one device. It caches the kernels it
+// builds (through the device) and the per-device choices of variant. An Ops
+// is not safe for concurrent use.
+//
+// Every op method records into a vk.Recording and returns an error only when
+// a kernel cannot be built; shape mistakes panic with an "ops:" message.
+// Tensors are float32, row-major, passed as vk.Binding (a *vk.Buffer or a
+// vk.Span) with their shape in element counts.
+type Ops struct {
+	d *vk.Device
+	// local is the workgroup size of the 1-D element-wise kernels.
+	local int
+	// maxGroups bounds 1-D grids; kernels loop over the rest (grid stride).
+	maxGroups int
+	gemm      GemmConfig
+}
+
+// New returns the ops of device d.
+func New(d *vk.Device) *Ops {
+	local := 64
+	if d.Info.MaxInvocations < local {
+		local = d.Info.MaxInvocations
+	}
+	return &Ops{d: d, local: local, maxGroups: 4096, gemm: DefaultGemmConfig(d.Info)}
+}
+
+// Device is the device the ops record for.
+func (o *Ops) Device() *vk.Device { return o.d }
+
+// Slot shorthands for kernel specs.
+var (
+	ro  = vk.Slot{Kind: vk.Storage, Access: vk.Read}
+	wo  = vk.Slot{Kind: vk.Storage, Access: vk.Write}
+	rw  = vk.Slot{Kind: vk.Storage, Access: vk.ReadWrite}
+	tex = vk.Slot{Kind: vk.TexelRGBA32F, Access: vk.Read}
+)
+
+// kernel returns the embedded SPIR-V module name as a kernel with the given
+// bindings, push-constant size and specialization constants.
+func (o *Ops) kernel(name string, slots []vk.Slot, pushBytes int, constants ...uint32) (*vk.Kernel, error) {
+	code, err := shaders.SPIRV(name)
+	if err != nil {
+		return nil, err
+	}
+	k, err := o.d.Kernel(vk.KernelSpec{Name: name, SPIRV: code, Slots: slots, PushBytes: pushBytes, Constants: constants})
+	if err != nil {
+		return nil, fmt.Errorf("ops: %w", err)
+	}
+	return k, nil
+}
+
+// groups1D is the grid for n elements handled by o.local-wide workgroups
+// with a grid-stride loop (FOR_EACH in common.glsl).
+func (o *Ops) groups1D(n int) vk.Groups {
+	g := (n + o.local - 1) / o.local
+	if g < 1 {
+		g = 1
+	}
+	if g > o.maxGroups {
+		g = o.maxGroups
+	}
+	return vk.Groups{g, 1, 1}
+}
+
+// ceilDiv is ⌈a/b⌉ for positive b.
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// need panics unless binding b holds at least n float32s.
+func need(op, what string, b vk.Binding, n int) {
+	var size int
+	switch v := b.(type) {
+	case *vk.Buffer:
+		size = v.Size()
+	case vk.Span:
+		size = v.Size
+	default:
+		panic(fmt.Sprintf("ops: %s: %s is a %T, want *vk.Buffer or vk.Span", op, what, b))
+	}
+	if size < 4*n {
+		panic(fmt.Sprintf("ops: %s: %s holds %d bytes, needs %d float32s", op, what, size, n))
+	}
+}

@@ -1,0 +1,203 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// ReduceWorkFloats is how many float32s the work buffer of Sum, Mean and
+// SumSquares holds: one partial sum per first-pass workgroup.
+const ReduceWorkFloats = 256
+
+// reducePush mirrors the push-constant block of shaders/reduce_sum.comp.
+type reducePush struct {
+	N uint32
+}
+
+// reduceScalePush mirrors that block with REDUCE_SCALE.
+type reduceScalePush struct {
+	N     uint32
+	Scale float32
+}
+
+// colsPush mirrors the push-constant block of shaders/reduce_cols.comp.
+// Cols, Ld and the offsets count vec4s in the _vec4 variant.
+type colsPush struct {
+	Rows         uint32
+	Cols         uint32
+	Ld           uint32
+	XOff         uint32
+	OutOff       uint32
+	RowsPerBlock uint32
+}
+
+// Sum records the sum of x [n] into out [1]:
+//
+//	out[0] = Σ_i x[i]
+//
+// Two passes, no atomics: up to ReduceWorkFloats workgroups each write the
+// sum of their grid-stride share into work, then one workgroup adds those.
+// The order of the additions depends only on n and the device, so the
+// result is the same on every run. It panics on n < 0 or a binding that is
+// too small (work must hold ReduceWorkFloats).
+func (o *Ops) Sum(r *vk.Recording, x, out, work vk.Binding, n int) error {
+	return o.reduce(r, "Sum", "reduce_sum", x, out, work, n, false)
+}
+
+// SumSquares records the sum of the squares of x [n] into out [1], in two
+// passes as Sum:
+//
+//	out[0] = Σ_i x[i]²
+func (o *Ops) SumSquares(r *vk.Recording, x, out, work vk.Binding, n int) error {
+	return o.reduce(r, "SumSquares", "reduce_sumsq", x, out, work, n, false)
+}
+
+// Mean records the mean of x [n] into out [1], in two passes as Sum (NaN
+// for n = 0):
+//
+//	out[0] = (1/n) Σ_i x[i]
+func (o *Ops) Mean(r *vk.Recording, x, out, work vk.Binding, n int) error {
+	return o.reduce(r, "Mean", "reduce_sum", x, out, work, n, true)
+}
+
+func (o *Ops) reduce(r *vk.Recording, op, first string, x, out, work vk.Binding, n int, mean bool) error {
+	if n < 0 {
+		panic(fmt.Sprintf("ops: %s: n = %d, want ≥ 0", op, n))
+	}
+	need(op, "x", x, n)
+	need(op, "out", out, 1)
+	need(op, "work", work, ReduceWorkFloats)
+	nT := n
+	if vec4Fits(n, x) {
+		first += "_vec4"
+		nT = n / 4
+	}
+	groups := max(1, min(ceilDiv(nT, o.local), ReduceWorkFloats, o.maxGroups))
+	push1 := vk.PushBytes(reducePush{fitU32(op, nT)})
+	k1, err := o.kernel(first, []vk.Slot{ro, wo}, len(push1), uint32(o.local))
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	final, push2 := "reduce_sum", vk.PushBytes(reducePush{uint32(groups)})
+	if mean {
+		final, push2 = "reduce_sum_scale", vk.PushBytes(reduceScalePush{uint32(groups), 1 / float32(n)})
+	}
+	k2, err := o.kernel(final, []vk.Slot{ro, wo}, len(push2), uint32(o.local))
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	r.Dispatch(k1, vk.Groups{groups, 1, 1}, push1, x, work)
+	r.Dispatch(k2, vk.Groups{1, 1, 1}, push2, work, out)
+	return nil
+}
+
+// colBlocks is how ColumnSums splits rows: blocks of rowsPerBlock rows
+// (at least 32, at most 64 blocks but for tall matrices), summed in order.
+func colBlocks(rows int) (rowsPerBlock, blocks int) {
+	rowsPerBlock = max(32, ceilDiv(rows, 64))
+	return rowsPerBlock, ceilDiv(rows, rowsPerBlock)
+}
+
+// ColumnSumsWorkFloats is how many float32s the work buffer of ColumnSums
+// holds for a rows × cols matrix: 0 when one pass suffices (rows ≤ 32),
+// one partial row per block of rows otherwise.
+func ColumnSumsWorkFloats(rows, cols int) int {
+	if _, blocks := colBlocks(rows); blocks > 1 {
+		return blocks * cols
+	}
+	return 0
+}
+
+// ColumnSums records the column sums of x, a rows × cols row-major matrix,
+// into out [cols] (the gradient of a per-column bias, see BiasGradRef):
+//
+//	out[j] = Σ_i x[i,j]
+//
+// Each invocation owns a column (four with vec4 loads when cols % 4 == 0)
+// and adds a block of rows in order into work; a second pass adds the
+// blocks. No atomics: the result is the same on every run. work holds
+// ColumnSumsWorkFloats(rows, cols) float32s (it may be nil when that is
+// 0). It panics on rows or cols < 1 or a binding that is too small.
+func (o *Ops) ColumnSums(r *vk.Recording, x, out, work vk.Binding, rows, cols int) error {
+	return o.colSums(r, "ColumnSums", x, out, work, rows, cols, cols, 0, 0)
+}
+
+// StridedColumnSums is ColumnSums over a matrix view: row i of x starts at
+// element xOff + i·ld, and the sums go to out[outOff : outOff+cols]:
+//
+//	out[outOff + j] = Σ_i x[xOff + i·ld + j]
+//
+// (e.g. the class-token gradient: row 0 of every sample of dy [N, 1+T, D]
+// is rows = N, cols = D, ld = (1+T)·D, xOff = 0). work is as for
+// ColumnSums. It panics on rows or cols < 1, ld < cols or a binding that is
+// too small.
+func (o *Ops) StridedColumnSums(r *vk.Recording, x, out, work vk.Binding, rows, cols, ld, xOff, outOff int) error {
+	return o.colSums(r, "StridedColumnSums", x, out, work, rows, cols, ld, xOff, outOff)
+}
+
+func (o *Ops) colSums(r *vk.Recording, op string, x, out, work vk.Binding, rows, cols, ld, xOff, outOff int) error {
+	if rows < 1 || cols < 1 || ld < cols || xOff < 0 || outOff < 0 {
+		panic(fmt.Sprintf("ops: %s: rows, cols, ld, xOff, outOff = %d, %d, %d, %d, %d, want rows, cols ≥ 1, ld ≥ cols, offsets ≥ 0",
+			op, rows, cols, ld, xOff, outOff))
+	}
+	need(op, "x", x, xOff+(rows-1)*ld+cols)
+	need(op, "out", out, outOff+cols)
+	fitU32(op, xOff+(rows-1)*ld+cols)
+	fitU32(op, outOff+cols)
+	rowsPerBlock, blocks := colBlocks(rows)
+	vec := cols%4 == 0 && ld%4 == 0 && xOff%4 == 0 && outOff%4 == 0 && aligned16(x, out)
+	if blocks == 1 {
+		return o.colPass(r, op, x, out, colsPush{uint32(rows), uint32(cols), uint32(ld), uint32(xOff), uint32(outOff), uint32(rows)}, vec)
+	}
+	need(op, "work", work, blocks*cols)
+	vec = vec && aligned16(work)
+	err := o.colPass(r, op, x, work, colsPush{uint32(rows), uint32(cols), uint32(ld), uint32(xOff), 0, uint32(rowsPerBlock)}, vec)
+	if err != nil {
+		return err
+	}
+	return o.colPass(r, op, work, out, colsPush{uint32(blocks), uint32(cols), uint32(cols), 0, uint32(outOff), uint32(blocks)}, vec)
+}
+
+// colPass records one reduce_cols dispatch; p counts floats, and is turned
+// into vec4s when vec.
+func (o *Ops) colPass(r *vk.Recording, op string, x, out vk.Binding, p colsPush, vec bool) error {
+	name := "reduce_cols"
+	if vec {
+		name += "_vec4"
+		p.Cols, p.Ld, p.XOff, p.OutOff = p.Cols/4, p.Ld/4, p.XOff/4, p.OutOff/4
+	}
+	push := vk.PushBytes(p)
+	k, err := o.kernel(name, []vk.Slot{ro, wo}, len(push), uint32(o.local))
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	blocks := ceilDiv(int(p.Rows), int(p.RowsPerBlock))
+	r.Dispatch(k, vk.Groups{min(ceilDiv(int(p.Cols), o.local), o.maxGroups), min(blocks, o.maxGroups), 1}, push, x, out)
+	return nil
+}
+
+// byteOffset is where binding b starts in its buffer.
+func byteOffset(b vk.Binding) int {
+	if s, ok := b.(vk.Span); ok {
+		return s.Offset
+	}
+	return 0
+}
+
+// aligned16 reports whether every binding starts on a 16-byte boundary, so
+// that a kernel may read it as vec4.
+func aligned16(bs ...vk.Binding) bool {
+	for _, b := range bs {
+		if byteOffset(b)%16 != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// vec4Fits reports whether a 1-D kernel over n floats may use its _vec4
+// variant on bindings bs.
+func vec4Fits(n int, bs ...vk.Binding) bool {
+	return n%4 == 0 && aligned16(bs...)
+}

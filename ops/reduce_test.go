@@ -1,0 +1,155 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"testing"
+
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+func TestSumMeanSumSquaresDevice(t *testing.T) {
+	g := newGPU(t)
+	rng := newTestRand(601)
+	for i, n := range []int{1, 3, 4, 97, 255, 1024, 10007, 1<<16 + 4} {
+		grid := smallGrid(g, i)
+		t.Run(fmt.Sprintf("n%d_%s", n, grid), func(t *testing.T) {
+			// Mean 0.25, so that the sums do not cancel to nothing.
+			x := randF32(rng, n, 1)
+			for j := range x {
+				x[j] = float64(float32(x[j] + 0.25))
+			}
+			xB := g.upload("x", x)
+			outs := []*vk.Buffer{g.output("sum", 1), g.output("mean", 1), g.output("sumsq", 1)}
+			work := g.output("work", ReduceWorkFloats)
+			g.run(func(r *vk.Recording) error {
+				for k, f := range []func(*vk.Recording, vk.Binding, vk.Binding, vk.Binding, int) error{g.o.Sum, g.o.Mean, g.o.SumSquares} {
+					if err := f(r, xB, outs[k], work, n); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			for k, want := range []float64{SumRef(x), MeanRef(x), SumSquaresRef(x)} {
+				got := g.download(outs[k], 1)[0]
+				name := []string{"sum", "mean", "sum of squares"}[k]
+				if e := math.Abs(got-want) / math.Abs(want); !(e < 1e-5) {
+					t.Errorf("%s = %.9g, want %.9g (relative error %.3g)", name, got, want, e)
+				}
+			}
+		})
+	}
+	smallGrid(g, 0)
+}
+
+// TestMeanEmpty: the mean of nothing is NaN, as MeanRef's; the sum is 0.
+func TestMeanEmpty(t *testing.T) {
+	g := newGPU(t)
+	xB, mean, sum, work := g.upload("x", []float64{1}), g.output("mean", 1), g.output("sum", 1), g.output("work", ReduceWorkFloats)
+	g.run(func(r *vk.Recording) error {
+		if err := g.o.Sum(r, xB, sum, work, 0); err != nil {
+			return err
+		}
+		return g.o.Mean(r, xB, mean, work, 0)
+	})
+	if m, s := g.download(mean, 1)[0], g.download(sum, 1)[0]; !math.IsNaN(m) || s != 0 {
+		t.Errorf("mean, sum of nothing = %v, %v, want NaN, 0", m, s)
+	}
+}
+
+// colShapes: one pass (rows ≤ 32) and two, columns 1, primes, multiples of
+// 4 (vec4) and the MAE widths.
+var colShapes = []struct{ rows, cols int }{
+	{1, 1}, {1, 5}, {3, 7}, {32, 768}, {33, 4}, {64, 3}, {197, 97}, {300, 64}, {1000, 1}, {2048, 128}, {2500, 1280},
+}
+
+func TestColumnSumsDevice(t *testing.T) {
+	g := newGPU(t)
+	rng := newTestRand(602)
+	for i, s := range colShapes {
+		grid := smallGrid(g, i)
+		t.Run(fmt.Sprintf("%dx%d_%s", s.rows, s.cols, grid), func(t *testing.T) {
+			x := randF32(rng, s.rows*s.cols, 1)
+			xB, out := g.upload("x", x), g.output("out", s.cols)
+			work := g.output("work", ColumnSumsWorkFloats(s.rows, s.cols))
+			g.run(func(r *vk.Recording) error { return g.o.ColumnSums(r, xB, out, work, s.rows, s.cols) })
+			checkClose(t, "column sums", g.download(out, s.cols), BiasGradRef(x, s.rows, s.cols), 1e-5)
+		})
+	}
+	smallGrid(g, 0)
+}
+
+// TestStridedColumnSumsDevice sums a column block of a wider matrix (the
+// class-token gradient: row 0 of every sample) into the middle of out.
+func TestStridedColumnSumsDevice(t *testing.T) {
+	g := newGPU(t)
+	rng := newTestRand(603)
+	for _, s := range []struct{ rows, cols, ld, xOff, outOff int }{
+		{5, 32, 32 * 50, 0, 0}, {70, 8, 20, 4, 8}, {40, 7, 9, 1, 3}, {3, 1, 1, 2, 1},
+	} {
+		t.Run(fmt.Sprintf("%dx%d_ld%d_off%d_%d", s.rows, s.cols, s.ld, s.xOff, s.outOff), func(t *testing.T) {
+			x := randF32(rng, s.xOff+(s.rows-1)*s.ld+s.cols, 1)
+			want := make([]float64, s.cols)
+			for i := 0; i < s.rows; i++ {
+				for j := range want {
+					want[j] += x[s.xOff+i*s.ld+j]
+				}
+			}
+			xB, out := g.upload("x", x), g.output("out", s.outOff+s.cols+2)
+			work := g.output("work", ColumnSumsWorkFloats(s.rows, s.cols))
+			g.run(func(r *vk.Recording) error {
+				return g.o.StridedColumnSums(r, xB, out, work, s.rows, s.cols, s.ld, s.xOff, s.outOff)
+			})
+			got := g.download(out, s.outOff+s.cols+2)
+			checkClose(t, "column sums", got[s.outOff:s.outOff+s.cols], want, 1e-5)
+			for _, j := range []int{s.outOff - 1, s.outOff + s.cols} {
+				if j >= 0 && !math.IsNaN(got[j]) {
+					t.Errorf("out[%d] = %v written outside [%d, %d)", j, got[j], s.outOff, s.outOff+s.cols)
+				}
+			}
+		})
+	}
+}
+
+// TestPushLayoutsLayerNormGeluElementwiseReduce checks each Go push-constant
+// struct of these files against the push-constant block of every variant
+// that uses it (spvPushBlock reads the compiled SPIR-V).
+func TestPushLayoutsLayerNormGeluElementwiseReduce(t *testing.T) {
+	for _, c := range []struct {
+		v     any
+		names []string
+	}{
+		{lnPush{}, []string{"layernorm_fwd", "layernorm_fwd_vec4"}},
+		{lnBackPush{}, []string{"layernorm_bwd", "layernorm_bwd_vec4"}},
+		{lnParamsPush{}, []string{"layernorm_bwd_params", "layernorm_bwd_params_vec4"}},
+		{geluPush{}, []string{"gelu_fwd", "gelu_fwd_vec4", "gelu_bwd", "gelu_bwd_vec4", "gelu_erf"}},
+		{ewPush{}, []string{"elementwise_add", "elementwise_add_vec4", "elementwise_residual", "elementwise_residual_vec4"}},
+		{ewScalePush{}, []string{"elementwise_scale", "elementwise_scale_vec4"}},
+		{ewBcastPush{}, []string{"elementwise_bcast_add", "elementwise_bcast_add_vec4"}},
+		{ewCopyRowsPush{}, []string{"elementwise_copy_rows", "elementwise_copy_rows_vec4"}},
+		{reducePush{}, []string{"reduce_sum", "reduce_sum_vec4", "reduce_sumsq", "reduce_sumsq_vec4"}},
+		{reduceScalePush{}, []string{"reduce_sum_scale"}},
+		{colsPush{}, []string{"reduce_cols", "reduce_cols_vec4"}},
+	} {
+		rt := reflect.TypeOf(c.v)
+		var want []byte
+		for i := 0; i < rt.NumField(); i++ {
+			want = append(want, map[reflect.Kind]byte{reflect.Float32: 'f', reflect.Uint32: 'u', reflect.Int32: 'i'}[rt.Field(i).Type.Kind()])
+		}
+		for _, name := range c.names {
+			members, offsets := spvPushBlock(t, name)
+			if string(members) != string(want) {
+				t.Errorf("%s: SPIR-V push block members %q, Go %s has %q", name, members, rt, want)
+			}
+			for i, off := range offsets {
+				if off != uint32(4*i) {
+					t.Errorf("%s: member %d at offset %d, want %d", name, i, off, 4*i)
+				}
+			}
+		}
+		if len(vk.PushBytes(c.v)) != 4*len(want) {
+			t.Errorf("%s: %d push bytes for %d fields", rt, len(vk.PushBytes(c.v)), len(want))
+		}
+	}
+}

@@ -1,0 +1,56 @@
+// gemm_common.glsl: the bindings, push constants and fused epilogue shared
+// by every GEMM variant. Bindings 0 and 1 (A and B) are declared by each
+// variant, since their types differ (storage buffer of float or vec4, or
+// texel buffer).
+//
+//   C = epilogue(alpha·op(A)·op(B) + beta·C)
+//   epilogue: + bias[j] (GEMM_BIAS), exact GELU (GEMM_GELU), + R (GEMM_RESIDUAL)
+#ifndef MAEVK_GEMM_COMMON_GLSL
+#define MAEVK_GEMM_COMMON_GLSL
+
+#include "erf.glsl"
+
+#define GEMM_BIAS 1u
+#define GEMM_GELU 2u
+#define GEMM_RESIDUAL 4u
+#define GEMM_TRANS_A 8u
+#define GEMM_TRANS_B 16u
+
+layout(std430, set = 0, binding = 2) buffer CBuf { float C[]; };
+layout(std430, set = 0, binding = 3) readonly buffer BiasBuf { float bias[]; };
+layout(std430, set = 0, binding = 4) readonly buffer ResBuf { float R[]; };
+
+// Mirrored by gemmPush in ops/gemm.go. Strides are in elements, per batch.
+layout(push_constant) uniform Push {
+	uint M;
+	uint N;
+	uint K;
+	uint strideA;
+	uint strideB;
+	uint strideC;
+	float alpha;
+	float beta;
+	uint flags;
+} p;
+
+// gemm_store applies the epilogue to one accumulated dot product and writes
+// C[batch][i][j]. The caller checks i < M and j < N.
+void gemm_store(uint batch, uint i, uint j, float acc) {
+	uint idx = batch * p.strideC + i * p.N + j;
+	float v = p.alpha * acc;
+	if (p.beta != 0.0) {
+		v += p.beta * C[idx];
+	}
+	if ((p.flags & GEMM_BIAS) != 0u) {
+		v += bias[j];
+	}
+	if ((p.flags & GEMM_GELU) != 0u) {
+		v = gelu_f32(v);
+	}
+	if ((p.flags & GEMM_RESIDUAL) != 0u) {
+		v += R[idx];
+	}
+	C[idx] = v;
+}
+
+#endif
