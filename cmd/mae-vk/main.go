@@ -23,9 +23,11 @@ func newApp() *cli.App {
 			"NVIDIA, AMD and Intel GPUs and on software Vulkan drivers.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "device", Usage: "device index or name substring (see 'mae-vk devices')", EnvVars: []string{"MAEVK_DEVICE"}},
-			&cli.BoolFlag{Name: "validate", Usage: "turn on the Khronos validation layer", EnvVars: []string{"MAEVK_VALIDATE"}},
+			&cli.BoolFlag{Name: "validate", Usage: "turn on the Khronos validation layer (or MAEVK_VALIDATE=1, or =sync for synchronization validation too)"},
 		},
 		Commands: []*cli.Command{
+			trainCommand(),
+			benchCommand(),
 			devicesCommand(),
 			versionCommand(),
 		},

@@ -1,0 +1,146 @@
+package mae
+
+import (
+	"github.com/mae-vk/mae-vk/ops"
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// stackShape is one transformer stack's sizes.
+type stackShape struct {
+	prefix  string // "blocks" or "decoder_blocks"
+	n, s    int    // samples, tokens per sample
+	t       int    // rows: n·s
+	d, h, f int    // width, heads, MLP hidden width
+	depth   int
+}
+
+// blockActs is what one block's forward pass saves; x is the block's input
+// (the previous block's out).
+type blockActs struct {
+	x, h1, mean1, rstd1, qkv, o, lse *vk.Buffer
+	x2, h2, mean2, rstd2, u, a, out  *vk.Buffer
+}
+
+// blockScratch is the backward pass's working memory for one stack, reused
+// by every block of it.
+type blockScratch struct {
+	gx, gx2       *vk.Buffer // residual-stream gradients [t, d]
+	dh, dln, dout *vk.Buffer // [t, d]
+	da, du        *vk.Buffer // [t, f]
+	dqkv          *vk.Buffer // [t, 3d]
+	delta         *vk.Buffer // attention's D [n, h, s]
+}
+
+// activations are every buffer of the forward and backward passes.
+type activations struct {
+	enc, dec       stackShape
+	encB, decB     []blockActs
+	encS, decS     blockScratch
+	target         *vk.Buffer // norm-pix target source: patchify(images) [n, l, p]
+	pconv, pvis    *vk.Buffer // conv-order patches [n, l, cpp] and the visible ones [n, lk, cpp]
+	embed          *vk.Buffer // embedded visible patches [n·lk, D]
+	latent         *vk.Buffer // norm(encoder out) [encT, D]
+	latMean, latRs *vk.Buffer
+	dembed         *vk.Buffer // decoder_embed output [encT, Dd]
+	dec0           *vk.Buffer // unshuffled + pos [decT, Dd]
+	decNorm        *vk.Buffer // decoder_norm output [decT, Dd]
+	dnMean, dnRs   *vk.Buffer
+	decVis         *vk.Buffer // decoder_norm output without the cls rows [n·l, Dd]
+	pred, dpred    *vk.Buffer // [n·l, p]
+	lossWork       *vk.Buffer
+	// backward-only
+	gDecVis, gDecNorm *vk.Buffer // [n·l, Dd], [decT, Dd]
+	gDembed           *vk.Buffer // [encT, Dd]
+	gLatent           *vk.Buffer // [encT, D]
+	gEmbed            *vk.Buffer // [n·lk, D]
+	colWork, lnWork   *vk.Buffer // reduction scratch, sized for the largest use
+	normWork          *vk.Buffer
+}
+
+func (m *Model) allocActivations() error {
+	c, s := m.Cfg, m.seq
+	a := &m.acts
+	a.enc = stackShape{"blocks", s.n, 1 + s.lk, s.encT, c.EncDim, c.EncHeads, c.EncMLPDim(), c.EncDepth}
+	a.dec = stackShape{"decoder_blocks", s.n, 1 + s.l, s.decT, c.DecDim, c.DecHeads, c.DecMLPDim(), c.DecDepth}
+	var err error
+	mk := func(dst **vk.Buffer, name string, n int) {
+		if err == nil {
+			*dst, err = m.alloc(name, n)
+		}
+	}
+	for _, sh := range []stackShape{a.enc, a.dec} {
+		blocks := make([]blockActs, sh.depth)
+		var prev *vk.Buffer
+		mk(&prev, sh.prefix+" input", sh.t*sh.d)
+		for i := range blocks {
+			b := &blocks[i]
+			b.x = prev
+			mk(&b.h1, "h1", sh.t*sh.d)
+			mk(&b.mean1, "mean1", sh.t)
+			mk(&b.rstd1, "rstd1", sh.t)
+			mk(&b.qkv, "qkv", sh.t*3*sh.d)
+			mk(&b.o, "attn out", sh.t*sh.d)
+			mk(&b.lse, "lse", sh.n*sh.h*sh.s)
+			mk(&b.x2, "x2", sh.t*sh.d)
+			mk(&b.h2, "h2", sh.t*sh.d)
+			mk(&b.mean2, "mean2", sh.t)
+			mk(&b.rstd2, "rstd2", sh.t)
+			mk(&b.u, "mlp pre-act", sh.t*sh.f)
+			mk(&b.a, "mlp act", sh.t*sh.f)
+			mk(&b.out, "block out", sh.t*sh.d)
+			prev = b.out
+		}
+		var sc blockScratch
+		mk(&sc.gx, "grad x", sh.t*sh.d)
+		mk(&sc.gx2, "grad x2", sh.t*sh.d)
+		mk(&sc.dh, "grad h", sh.t*sh.d)
+		mk(&sc.dln, "grad ln", sh.t*sh.d)
+		mk(&sc.dout, "grad attn out", sh.t*sh.d)
+		mk(&sc.da, "grad act", sh.t*sh.f)
+		mk(&sc.du, "grad pre-act", sh.t*sh.f)
+		mk(&sc.dqkv, "grad qkv", sh.t*3*sh.d)
+		mk(&sc.delta, "attn delta", sh.n*sh.h*sh.s)
+		if sh.prefix == "blocks" {
+			a.encB, a.encS = blocks, sc
+		} else {
+			a.decB, a.decS = blocks, sc
+		}
+	}
+	dd := c.DecDim
+	mk(&a.target, "patches", s.n*s.l*s.p)
+	mk(&a.pconv, "conv patches", s.n*s.l*s.cpp)
+	mk(&a.pvis, "visible patches", s.n*s.lk*s.cpp)
+	mk(&a.embed, "patch embedding", s.n*s.lk*c.EncDim)
+	mk(&a.latent, "latent", s.encT*c.EncDim)
+	mk(&a.latMean, "latent mean", s.encT)
+	mk(&a.latRs, "latent rstd", s.encT)
+	mk(&a.dembed, "decoder embed", s.encT*dd)
+	mk(&a.decNorm, "decoder norm", s.decT*dd)
+	mk(&a.dnMean, "decoder norm mean", s.decT)
+	mk(&a.dnRs, "decoder norm rstd", s.decT)
+	mk(&a.decVis, "decoder tokens", s.n*s.l*dd)
+	mk(&a.pred, "pred", s.n*s.l*s.p)
+	mk(&a.dpred, "grad pred", s.n*s.l*s.p)
+	mk(&a.lossWork, "loss work", ops.LossWorkFloats(s.n, s.l))
+	mk(&a.gDecVis, "grad decoder tokens", s.n*s.l*dd)
+	mk(&a.gDecNorm, "grad decoder norm", s.decT*dd)
+	mk(&a.gDembed, "grad decoder embed", s.encT*dd)
+	mk(&a.gLatent, "grad latent", s.encT*c.EncDim)
+	mk(&a.gEmbed, "grad patch embedding", s.n*s.lk*c.EncDim)
+	colRows := []int{s.decT, s.encT, s.n * s.l, s.n * s.lk, s.n}
+	colCols := []int{3 * max(c.EncDim, dd), max(c.EncMLPDim(), c.DecMLPDim()), s.p}
+	cw, lw := 0, 0
+	for _, r := range colRows {
+		for _, cc := range colCols {
+			cw = max(cw, ops.ColumnSumsWorkFloats(r, cc))
+		}
+		lw = max(lw, ops.LayerNormBackwardWorkFloats(r, max(c.EncDim, dd)))
+	}
+	mk(&a.colWork, "column-sum work", cw)
+	mk(&a.lnWork, "layernorm work", lw)
+	mk(&a.normWork, "grad-norm work", ops.GradNormWorkFloats)
+	if err == nil {
+		a.dec0 = a.decB[0].x
+	}
+	return err
+}

@@ -1,0 +1,91 @@
+package mae
+
+import (
+	"fmt"
+
+	"github.com/mae-vk/mae-vk/ops"
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// Inputs are the host-visible buffers of one step: what the host writes
+// before submitting it (the batch, the masking, the optimizer's per-step
+// values) and what it reads after (loss, gradient norm). The trainer keeps
+// two sets so that it can fill one while the device runs the other.
+type Inputs struct {
+	Images     *vk.Buffer // [N, C, H, W] normalized
+	IDsKeep    *vk.Buffer // [N, Lk] int32
+	IDsRestore *vk.Buffer // [N, L] int32
+	Mask       *vk.Buffer // [N, L] float, 1 = removed
+	Hyper      *vk.Buffer // ops.AdamWHyperFloats
+	Loss       *vk.Buffer // [1]
+	Norm       *vk.Buffer // [1] gradient norm before clipping
+}
+
+// NewInputs allocates one set of step inputs for the model's batch size.
+func (m *Model) NewInputs() (*Inputs, error) {
+	c, s := m.Cfg, m.seq
+	in := &Inputs{}
+	var err error
+	mk := func(dst **vk.Buffer, name string, n int) {
+		if err == nil {
+			*dst, err = m.d.NewHostBuffer(name, 4*max(n, 1))
+			if err == nil {
+				m.owned = append(m.owned, *dst)
+			}
+		}
+	}
+	mk(&in.Images, "images", s.n*c.Channels*c.ImageSize*c.ImageSize)
+	mk(&in.IDsKeep, "ids_keep", s.n*s.lk)
+	mk(&in.IDsRestore, "ids_restore", s.n*s.l)
+	mk(&in.Mask, "mask", s.n*s.l)
+	mk(&in.Hyper, "adamw hyper", ops.AdamWHyperFloats)
+	mk(&in.Loss, "loss", 1)
+	mk(&in.Norm, "grad norm", 1)
+	return in, err
+}
+
+// SetBatch writes a batch of normalized images [N, C, H, W] and its masking.
+func (m *Model) SetBatch(in *Inputs, images []float32, mk Masking) error {
+	c, s := m.Cfg, m.seq
+	if len(images) != s.n*c.Channels*c.ImageSize*c.ImageSize {
+		return fmt.Errorf("mae: batch of %d floats, the model takes %d×%d×%d×%d", len(images), s.n, c.Channels, c.ImageSize, c.ImageSize)
+	}
+	if mk.N != s.n || mk.L != s.l || mk.Keep != s.lk {
+		return fmt.Errorf("mae: masking of %d×%d keeping %d, the model needs %d×%d keeping %d", mk.N, mk.L, mk.Keep, s.n, s.l, s.lk)
+	}
+	if err := in.Images.WriteFloat32(0, images); err != nil {
+		return err
+	}
+	if err := in.IDsKeep.WriteUint32(0, int32Bits(mk.IDsKeep)); err != nil {
+		return err
+	}
+	if err := in.IDsRestore.WriteUint32(0, int32Bits(mk.IDsRestore)); err != nil {
+		return err
+	}
+	mask := make([]float32, len(mk.Mask))
+	for i, v := range mk.Mask {
+		mask[i] = float32(v)
+	}
+	return in.Mask.WriteFloat32(0, mask)
+}
+
+// ReadLoss reads the loss of the last completed step that used in.
+func ReadLoss(in *Inputs) (loss, gradNorm float32, err error) {
+	v := make([]float32, 1)
+	if err = in.Loss.ReadFloat32(0, v); err != nil {
+		return 0, 0, err
+	}
+	loss = v[0]
+	if err = in.Norm.ReadFloat32(0, v); err != nil {
+		return 0, 0, err
+	}
+	return loss, v[0], nil
+}
+
+func int32Bits(v []int32) []uint32 {
+	u := make([]uint32, len(v))
+	for i, x := range v {
+		u[i] = uint32(x)
+	}
+	return u
+}

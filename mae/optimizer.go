@@ -1,0 +1,34 @@
+package mae
+
+import (
+	"fmt"
+
+	"github.com/mae-vk/mae-vk/ops"
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// RecordUpdate records, after RecordBackward, the global gradient norm
+// (into in.Norm) and one AdamW step over every trainable parameter: weight
+// decay on the tensors that take it, clipping to the max norm in in.Hyper
+// when that is positive, and the learning rate and bias corrections the
+// host wrote into in.Hyper for this step.
+func (m *Model) RecordUpdate(r *vk.Recording, in *Inputs, cfg ops.AdamWConfig) error {
+	n := m.Layout.TrainableLen
+	grads := m.grads.Span(0, 4*n)
+	if err := m.o.GradNorm(r, grads, in.Norm, m.acts.normWork, n); err != nil {
+		return fmt.Errorf("mae update: %w", err)
+	}
+	err := m.o.AdamW(r, cfg, ops.AdamWBuffers{
+		Param: m.params.Span(0, 4*n), Grad: grads, M: m.m, V: m.v,
+		Hyper: in.Hyper, Norm: in.Norm, Decay: m.decay, DecayRanges: m.decayRanges,
+	}, n)
+	if err != nil {
+		return fmt.Errorf("mae update: %w", err)
+	}
+	return nil
+}
+
+// SetHyper writes the per-step optimizer values of step t (1-based) into in.
+func SetHyper(in *Inputs, lr, beta1, beta2 float64, t int, maxNorm float64) error {
+	return in.Hyper.WriteFloat32(0, ops.AdamWHyperValues(lr, beta1, beta2, t, maxNorm))
+}

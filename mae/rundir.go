@@ -1,0 +1,167 @@
+package mae
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// DefaultRunsDir is the folder under which NewRunDir creates a run
+// directory when none is named.
+const DefaultRunsDir = "runs"
+
+// RunDir is the output directory of one training run:
+//
+//	<run>/config.json            the resolved configuration (WriteConfig)
+//	<run>/metrics.jsonl          one line per logged step (MetricsWriter)
+//	<run>/checkpoints/ckpt-<step>/  and  <run>/checkpoints/latest
+//	<run>/recon-epoch-<n>.png    reconstruction grids, n zero-padded to 3 digits
+//	<run>/loss.png               the loss curve
+type RunDir struct {
+	Path string
+}
+
+// NewRunDir creates (or reuses) the run directory out. An empty out means a
+// new directory runs/<local time>, e.g. runs/2026-11-27T17-40-05, with a
+// "-2", "-3", … suffix if that name is taken. It checks that the directory
+// is writable by creating and removing a file in it.
+func NewRunDir(out string) (*RunDir, error) {
+	var err error
+	if out == "" {
+		out, err = newTimestampDir(DefaultRunsDir, time.Now())
+	} else {
+		err = os.MkdirAll(out, 0o755)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mae: creating run directory: %w (choose another output directory)", err)
+	}
+	probe, err := os.CreateTemp(out, ".write-test-*")
+	if err != nil {
+		return nil, fmt.Errorf("mae: run directory %s is not writable: %w (choose another output directory)", out, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return &RunDir{Path: out}, nil
+}
+
+// newTimestampDir creates a fresh directory named after t under parent.
+func newTimestampDir(parent string, t time.Time) (string, error) {
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", err
+	}
+	base := filepath.Join(parent, t.Format("2006-01-02T15-04-05"))
+	for i := 1; i <= 1000; i++ {
+		dir := base
+		if i > 1 {
+			dir = fmt.Sprintf("%s-%d", base, i)
+		}
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("%s: too many runs started in the same second", base)
+}
+
+// ConfigPath returns <run>/config.json.
+func (r *RunDir) ConfigPath() string { return filepath.Join(r.Path, "config.json") }
+
+// MetricsPath returns <run>/metrics.jsonl.
+func (r *RunDir) MetricsPath() string { return filepath.Join(r.Path, "metrics.jsonl") }
+
+// CheckpointDir returns <run>/checkpoints, the directory for SaveCheckpoint
+// and LoadCheckpoint.
+func (r *RunDir) CheckpointDir() string { return filepath.Join(r.Path, "checkpoints") }
+
+// ReconPath returns <run>/recon-epoch-<epoch>.png, the epoch zero-padded to
+// three digits so that the files sort in order.
+func (r *RunDir) ReconPath(epoch int) string {
+	return filepath.Join(r.Path, fmt.Sprintf("recon-epoch-%03d.png", epoch))
+}
+
+// LossPlotPath returns <run>/loss.png.
+func (r *RunDir) LossPlotPath() string { return filepath.Join(r.Path, "loss.png") }
+
+// WriteConfig writes v as indented JSON to config.json, atomically.
+func (r *RunDir) WriteConfig(v any) error {
+	js, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("mae: encoding %s: %w", r.ConfigPath(), err)
+	}
+	js = append(js, '\n')
+	err = writeFileAtomic(r.ConfigPath(), func(w io.Writer) error {
+		_, err := w.Write(js)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mae: %w (check that the run directory is writable)", err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes path through write so that a crash at any moment
+// leaves either the old file or the complete new one: it writes a temporary
+// file in the same directory, syncs and closes it, renames it over path and
+// syncs the directory. The file gets mode 0644.
+func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+			err = fmt.Errorf("writing %s: %w", path, err)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes a rename or removal in dir durable. File systems that cannot
+// sync a directory (EINVAL) are accepted.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	return nil
+}
