@@ -31,7 +31,8 @@ type stepSlot struct {
 type StepInfo struct {
 	Step      int64
 	LR        float64
-	Submitted time.Time // when the host queued the step
+	Submitted time.Time     // when the host queued the step
+	HostTime  time.Duration // host work to queue it: writing inputs, submitting
 	Loss      float32
 	GradNorm  float32
 }
@@ -87,6 +88,7 @@ func (s *Stepper) Submit(images []float32, mk Masking, info StepInfo, beta1, bet
 			return done, err
 		}
 	}
+	start := time.Now()
 	if err := s.m.SetBatch(sl.in, images, mk); err != nil {
 		return done, err
 	}
@@ -97,6 +99,7 @@ func (s *Stepper) Submit(images []float32, mk Masking, info StepInfo, beta1, bet
 		return done, fmt.Errorf("mae: submit step %d: %w", info.Step, err)
 	}
 	info.Submitted = time.Now()
+	info.HostTime = info.Submitted.Sub(start)
 	sl.pending, sl.info = true, info
 	s.next = 1 - s.next
 	return done, nil

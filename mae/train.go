@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/mae-vk/mae-vk/loader"
@@ -104,7 +106,7 @@ func newTrainer(ctx context.Context, dev *vk.Device, cfg TrainConfig, hooks Hook
 	var ck *Checkpoint
 	if cfg.Resume != "" {
 		var err error
-		if ck, err = LoadCheckpoint(cfg.Resume); err != nil {
+		if ck, err = LoadCheckpoint(checkpointRoot(cfg.Resume)); err != nil {
 			return nil, fmt.Errorf("--resume %s: %w", cfg.Resume, err)
 		}
 		if err := t.resumeConfig(ck); err != nil {
@@ -119,6 +121,15 @@ func newTrainer(ctx context.Context, dev *vk.Device, cfg TrainConfig, hooks Hook
 		return nil, err
 	}
 	return t, nil
+}
+
+// checkpointRoot turns a run directory into its checkpoint directory;
+// anything else (a checkpoint directory, or one holding ckpt-*) is kept.
+func checkpointRoot(path string) string {
+	if st, err := os.Stat(filepath.Join(path, "checkpoints")); err == nil && st.IsDir() {
+		return filepath.Join(path, "checkpoints")
+	}
+	return path
 }
 
 // resumeConfig takes the saved run's config, keeping the step limit and

@@ -14,6 +14,7 @@ func benchCommand() *cli.Command {
 		Usage: "measure kernels, data loading and training speed (timestamp queries, median of runs)",
 		Subcommands: []*cli.Command{
 			benchGemmCommand(),
+			benchTrainCommand(),
 		},
 	}
 }

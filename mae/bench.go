@@ -1,0 +1,163 @@
+package mae
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/mae-vk/mae-vk/ops"
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// TrainBench is the result of BenchTrain.
+type TrainBench struct {
+	Preset          string      `json:"preset"`
+	Device          string      `json:"device"`
+	Batch           int         `json:"batch"`
+	Steps           int         `json:"steps"`
+	ImagesPerSecond float64     `json:"images_per_second"`
+	MedianStepMs    float64     `json:"median_step_ms"`
+	HostMsPerStep   float64     `json:"host_ms_per_step"`
+	PeakDeviceBytes uint64      `json:"peak_device_bytes"`
+	Dispatches      int         `json:"dispatches_per_step"`
+	GemmConfig      string      `json:"gemm_config"`
+	Ops             []OpProfile `json:"ops,omitempty"`
+}
+
+// OpProfile is the device time of one kernel over a step.
+type OpProfile struct {
+	Kernel  string  `json:"kernel"`
+	Calls   int     `json:"calls"`
+	Ms      float64 `json:"ms"`
+	Percent float64 `json:"percent"`
+}
+
+// BenchTrain measures training throughput of cfg at batch size n on the
+// device of o: warm-up steps, then steps timed end to end (forward,
+// backward, update, with the host filling the next batch meanwhile), on
+// random images and masks. When the device profiles (vk.Options.Profile),
+// the device time of every kernel in one step is reported too.
+func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBench, error) {
+	if steps < 1 {
+		return nil, fmt.Errorf("mae: bench train: --steps %d, need at least 1", steps)
+	}
+	d := o.Device()
+	m, err := NewModel(o, cfg, n)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Release()
+	p, err := Init(cfg, 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.SetParams(p); err != nil {
+		return nil, err
+	}
+	st, err := NewStepper(m, ops.AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.05})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Release()
+	rng := NewRNG(2)
+	images := randomBatch(cfg, n, rng)
+	var host time.Duration
+	var ends []time.Time
+	step := func(k int) error {
+		mk := RandomMasking(cfg, n, rng)
+		done, err := st.Submit(images, mk, StepInfo{Step: int64(k + 1), LR: 1e-4}, 0.9, 0.95, 0)
+		if done.Step >= 0 {
+			ends = append(ends, time.Now())
+		}
+		host += done.HostTime
+		return err
+	}
+	const warm = 2
+	for k := 0; k < warm; k++ {
+		if err := step(k); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := st.Flush(); err != nil {
+		return nil, err
+	}
+	ends, host = nil, 0
+	start := time.Now()
+	ends = append(ends, start)
+	for k := warm; k < warm+steps; k++ {
+		if err := step(k); err != nil {
+			return nil, err
+		}
+	}
+	rest, err := st.Flush()
+	if err != nil {
+		return nil, err
+	}
+	for range rest {
+		ends = append(ends, time.Now())
+	}
+	for _, r := range rest {
+		host += r.HostTime
+	}
+	total := time.Since(start)
+	res := &TrainBench{
+		Preset: preset, Device: d.Info.Name, Batch: n, Steps: steps,
+		ImagesPerSecond: float64(n*steps) / total.Seconds(),
+		MedianStepMs:    medianGapMs(ends),
+		HostMsPerStep:   float64(host) / 1e6 / float64(steps),
+		PeakDeviceBytes: d.MemoryStats().Peak,
+		Dispatches:      st.Recording().Dispatches,
+		GemmConfig:      o.GemmConfig().String(),
+	}
+	res.Ops, err = profileStep(st.Recording())
+	return res, err
+}
+
+func randomBatch(cfg Config, n int, rng *RNG) []float32 {
+	v := make([]float32, n*cfg.Channels*cfg.ImageSize*cfg.ImageSize)
+	for i := range v {
+		v[i] = float32(rng.Normal())
+	}
+	return v
+}
+
+// medianGapMs is the median time between consecutive instants.
+func medianGapMs(ts []time.Time) float64 {
+	if len(ts) < 2 {
+		return 0
+	}
+	gaps := make([]float64, len(ts)-1)
+	for i := range gaps {
+		gaps[i] = float64(ts[i+1].Sub(ts[i])) / 1e6
+	}
+	sort.Float64s(gaps)
+	return gaps[len(gaps)/2]
+}
+
+// profileStep sums the timestamps of rec's last run by kernel, largest
+// first.
+func profileStep(rec *vk.Recording) ([]OpProfile, error) {
+	times, err := rec.Timings()
+	if err != nil || len(times) == 0 {
+		return nil, err
+	}
+	by := map[string]*OpProfile{}
+	var total time.Duration
+	for _, t := range times {
+		p := by[t.Kernel]
+		if p == nil {
+			p = &OpProfile{Kernel: t.Kernel}
+			by[t.Kernel] = p
+		}
+		p.Calls++
+		p.Ms += float64(t.Duration) / 1e6
+		total += t.Duration
+	}
+	out := make([]OpProfile, 0, len(by))
+	for _, p := range by {
+		p.Percent = 100 * p.Ms / (float64(total) / 1e6)
+		out = append(out, *p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Ms > out[j].Ms })
+	return out, nil
+}
