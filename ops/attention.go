@@ -3,7 +3,6 @@ package ops
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/mae-vk/mae-vk/vk"
 )
@@ -49,30 +48,20 @@ func DefaultAttentionConfig(info vk.DeviceInfo) AttentionConfig {
 	return AttentionConfig{Family: "gpu"}
 }
 
-// attnConfigs holds the configurations set with SetAttentionConfig, by Ops.
-// TODO(lead): this belongs in a field of Ops (attn AttentionConfig, set by
-// New to DefaultAttentionConfig(d.Info)); ops.go is not this file's owner's.
-var attnConfigs sync.Map // *Ops → AttentionConfig
-
 // AttentionConfig returns the configuration in use.
-func (o *Ops) AttentionConfig() AttentionConfig {
-	if c, ok := attnConfigs.Load(o); ok {
-		return c.(AttentionConfig)
-	}
-	return DefaultAttentionConfig(o.d.Info)
-}
+func (o *Ops) AttentionConfig() AttentionConfig { return o.attn }
 
 // SetAttentionConfig replaces the configuration; the zero value restores
 // the device's default.
 func (o *Ops) SetAttentionConfig(c AttentionConfig) error {
 	switch c.Family {
 	case "":
-		attnConfigs.Delete(o)
+		o.attn = DefaultAttentionConfig(o.d.Info)
 	case "cpu", "gpu":
 		if c.Texel && c.Family != "cpu" {
 			return fmt.Errorf("ops: attention config %v: texel loads are for the cpu family", c)
 		}
-		attnConfigs.Store(o, c)
+		o.attn = c
 	default:
 		return fmt.Errorf("ops: attention family %q: want cpu or gpu", c.Family)
 	}

@@ -42,7 +42,7 @@ func (c GemmConfig) String() string {
 // subgroup win on llvmpipe), the GPU-shaped family elsewhere.
 func DefaultGemmConfig(info vk.DeviceInfo) GemmConfig {
 	if info.Type == vk.TypeCPU {
-		return GemmConfig{Family: "reg", Local: max(info.SubgroupSize, 1), TM: 8, TN: 16}
+		return GemmConfig{Family: "reg", Local: max(info.SubgroupSize, 1), TM: 8, TN: 16, Texel: info.MaxTexelElements >= 1<<20}
 	}
 	lx := 16
 	if info.MaxInvocations < 256 {
@@ -164,6 +164,9 @@ func (o *Ops) gemmKernel(s GemmSpec, a, b vk.Binding) (*vk.Kernel, vk.Groups, er
 	if cfg.Texel && o.texelFits(a) && o.texelFits(b) {
 		name += "_texel"
 		slots[0], slots[1] = tex, tex
+	}
+	if cfg.TM == 8 && cfg.TN == 16 {
+		name += "_8x16" // the default tile, compiled in (see gemm_reg.comp)
 	}
 	k, err := o.kernel(name, slots, 36, uint32(cfg.Local), uint32(cfg.TM), uint32(cfg.TN))
 	return k, groups, err

@@ -65,7 +65,7 @@ func (o *Ops) MaskedMSELoss(r *vk.Recording, pred, target, mask, loss, dpred, wo
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	r.Dispatch(masksum, vk.Groups{1, 1, 1}, push, mask, work)
-	r.Dispatch(perRow, vk.Groups{min(rows, o.maxGroups), 1, 1}, push, pred, target, mask, dpred, work)
+	r.Dispatch(perRow, o.groups1D(rows), push, pred, target, mask, dpred, work)
 	r.Dispatch(final, vk.Groups{1, 1, 1}, push, work, loss)
 	return nil
 }

@@ -22,6 +22,7 @@ type Ops struct {
 	// maxGroups bounds 1-D grids; kernels loop over the rest (grid stride).
 	maxGroups int
 	gemm      GemmConfig
+	attn      AttentionConfig
 }
 
 // New returns the ops of device d.
@@ -30,7 +31,7 @@ func New(d *vk.Device) *Ops {
 	if d.Info.MaxInvocations < local {
 		local = d.Info.MaxInvocations
 	}
-	return &Ops{d: d, local: local, maxGroups: 4096, gemm: DefaultGemmConfig(d.Info)}
+	return &Ops{d: d, local: local, maxGroups: 4096, gemm: DefaultGemmConfig(d.Info), attn: DefaultAttentionConfig(d.Info)}
 }
 
 // Device is the device the ops record for.

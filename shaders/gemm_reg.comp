@@ -11,8 +11,15 @@
 #include "gemm_common.glsl"
 
 layout(local_size_x_id = 0) in;
+#ifdef GEMM_TILE_M
+// Tile fixed at compile time: SwiftShader does not unroll loops bounded by
+// specialization constants, and keeps such arrays in memory (10x slower).
+const uint TM = GEMM_TILE_M;
+const uint TN = GEMM_TILE_N;
+#else
 layout(constant_id = 1) const uint TM = 8;  // rows per invocation (multiple of 4 for GEMM_TN)
 layout(constant_id = 2) const uint TN = 16; // columns per invocation, multiple of 4
+#endif
 
 #ifdef GEMM_TEXEL
 layout(set = 0, binding = 0) uniform samplerBuffer A4;

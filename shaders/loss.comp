@@ -49,44 +49,40 @@ layout(std430, set = 0, binding = 2) readonly buffer Mask { float mask[]; };
 layout(std430, set = 0, binding = 3) writeonly buffer DPred { float dpred[]; };
 layout(std430, set = 0, binding = 4) buffer Work { float work[]; };
 
+// One invocation per patch: a patch is a few dozen to a few hundred
+// floats, and per-row workgroups would spend their time in barriers
+// (costly on the CPU drivers) for no gain.
 void main() {
-	uint lid = gl_LocalInvocationID.x;
-	uint ls = gl_WorkGroupSize.x;
 	float p = float(pc.p);
 	float msum = work[0];
-	for (uint row = gl_WorkGroupID.x; row < pc.rows; row += gl_NumWorkGroups.x) {
+	FOR_EACH(row, pc.rows) {
 		uint base = row * pc.p;
-		// Statistics are taken of u = t − t[0] (exact where t is near t[0]):
-		// t' = (u − mean(u))·inv. A constant patch gets t' = 0 exactly, and
-		// a patch far from zero keeps its digits (t − μ would lose them).
 		float t0 = 0.0, mean = 0.0, inv = 1.0;
 		if (pc.normPix != 0u) {
+			// Moments of t - t[0]: exact for constant patches and
+			// free of the cancellation of a large common offset.
 			t0 = target[base];
 			float s = 0.0;
-			for (uint e = lid; e < pc.p; e += ls) {
+			for (uint e = 0; e < pc.p; e++) {
 				s += target[base + e] - t0;
 			}
-			mean = wgSum(s) / p;
+			mean = s / p;
 			float q = 0.0;
-			for (uint e = lid; e < pc.p; e += ls) {
+			for (uint e = 0; e < pc.p; e++) {
 				float dd = (target[base + e] - t0) - mean;
 				q += dd * dd;
 			}
-			float var = wgSum(q) / (p - 1.0);
-			inv = 1.0 / sqrt(var + 1e-6);
+			inv = 1.0 / sqrt(q / (p - 1.0) + 1e-6);
 		}
 		float mk = mask[row];
 		float coef = 2.0 * mk / (p * msum);
 		float acc = 0.0;
-		for (uint e = lid; e < pc.p; e += ls) {
+		for (uint e = 0; e < pc.p; e++) {
 			float diff = pred[base + e] - ((target[base + e] - t0) - mean) * inv;
 			acc += diff * diff;
 			dpred[base + e] = coef * diff;
 		}
-		float mse = wgSum(acc) / p;
-		if (lid == 0u) {
-			work[1u + row] = mse * mk;
-		}
+		work[1u + row] = acc / p * mk;
 	}
 }
 

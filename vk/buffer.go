@@ -28,7 +28,7 @@ type Buffer struct {
 	buf    vkg.Buffer
 	mem    allocation
 	size   uint64 // bytes asked for
-	vkSize uint64 // bytes of the VkBuffer (size rounded up to 4)
+	vkSize uint64 // bytes of the VkBuffer: size rounded up to 4, plus 16 of slack
 	kind   MemoryKind
 }
 
@@ -50,7 +50,9 @@ func (d *Device) newBuffer(name string, size int, kind MemoryKind) (*Buffer, err
 	if size < 1 {
 		return nil, fmt.Errorf("vulkan: buffer %s: size %d bytes, need at least 1", name, size)
 	}
-	b := &Buffer{Name: name, d: d, size: uint64(size), vkSize: (uint64(size) + 3) &^ 3, kind: kind}
+	// 16 bytes of slack: a texel view may reach one texel past a span
+	// (see texelView).
+	b := &Buffer{Name: name, d: d, size: uint64(size), vkSize: (uint64(size)+3)&^3 + 16, kind: kind}
 	for _, h := range d.Info.Heaps {
 		if b.vkSize <= h.Bytes {
 			goto fits

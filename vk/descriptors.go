@@ -96,6 +96,13 @@ func (r *Recording) texelView(k *Kernel, slot int, s Span) (vkg.BufferView, bool
 			k.Spec.Name, slot, texels, s.Buf.Name, r.d.Info.MaxTexelElements))
 		return nil, false
 	}
+	// llvmpipe compiles a shader variant per texel-buffer state, which
+	// includes whether the width is a power of two; keeping every width
+	// off powers of two (one texel more, which buffers leave room for)
+	// means one variant, not a recompile of seconds for each new size.
+	if texels > 1 && texels&(texels-1) == 0 && s.Offset+16*(texels+1) <= int(s.Buf.vkSize) && texels+1 <= r.d.Info.MaxTexelElements {
+		texels++
+	}
 	var view vkg.BufferView
 	err := check("vkCreateBufferView", vkg.CreateBufferView(r.d.dev, &vkg.BufferViewCreateInfo{
 		SType:  vkg.StructureTypeBufferViewCreateInfo,

@@ -191,7 +191,15 @@ func selectDevice(infos []DeviceInfo, sel string) (int, error) {
 		for i := range order {
 			order[i] = i
 		}
-		sort.SliceStable(order, func(a, b int) bool { return infos[order[a]].Type.rank() < infos[order[b]].Type.rank() })
+		// By type; among equals (two CPU drivers, say) the one that runs
+		// bigger workgroups, which on these machines is also the faster.
+		sort.SliceStable(order, func(a, b int) bool {
+			da, db := infos[order[a]], infos[order[b]]
+			if da.Type.rank() != db.Type.rank() {
+				return da.Type.rank() < db.Type.rank()
+			}
+			return da.MaxInvocations > db.MaxInvocations
+		})
 		for _, i := range order {
 			if usable(i) {
 				return i, nil

@@ -15,6 +15,8 @@ func benchCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			benchGemmCommand(),
 			benchTrainCommand(),
+			benchAttentionCommand(),
+			benchDataCommand(),
 		},
 	}
 }

@@ -27,6 +27,8 @@ func newApp() *cli.App {
 		},
 		Commands: []*cli.Command{
 			trainCommand(),
+			evalCommand(),
+			reconstructCommand(),
 			benchCommand(),
 			devicesCommand(),
 			versionCommand(),

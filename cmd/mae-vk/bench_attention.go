@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/mae-vk/mae-vk/ops"
+	"github.com/urfave/cli/v2"
+)
+
+func benchAttentionCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "attention",
+		Usage: "time fused multi-head attention (forward, and --backward) and print GFLOP/s",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "batch", Value: 64, Usage: "samples B"},
+			&cli.IntFlag{Name: "heads", Value: 4, Usage: "heads H"},
+			&cli.IntFlag{Name: "len", Value: 50, Usage: "tokens L"},
+			&cli.IntFlag{Name: "head-dim", Value: 32, Usage: "head dimension d"},
+			&cli.BoolFlag{Name: "backward", Usage: "time the backward pass too"},
+			&cli.StringFlag{Name: "variant", Usage: "cpu or gpu family (default: by device type)"},
+			&cli.DurationFlag{Name: "time", Value: 2e9, Usage: "time budget per measurement"},
+			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := requirePositive(c, "batch", "heads", "len", "head-dim"); err != nil {
+				return err
+			}
+			d, err := openDevice(c, true)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			o := ops.New(d)
+			if v := c.String("variant"); v != "" {
+				cfg := o.AttentionConfig()
+				if v != cfg.Family {
+					cfg = ops.AttentionConfig{Family: v}
+				}
+				if err := o.SetAttentionConfig(cfg); err != nil {
+					return fmt.Errorf("--variant: %w", err)
+				}
+			}
+			res, err := o.BenchAttention(ops.AttentionBenchSpec{
+				B: c.Int("batch"), H: c.Int("heads"), L: c.Int("len"), D: c.Int("head-dim"), Backward: c.Bool("backward"),
+			}, c.Duration("time"))
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				if len(res) == 1 {
+					return printJSON(res[0])
+				}
+				return printJSON(res)
+			}
+			for _, r := range res {
+				fmt.Println(r)
+			}
+			return nil
+		},
+	}
+}
