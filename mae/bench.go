@@ -54,7 +54,7 @@ func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBenc
 	if err := m.SetParams(p); err != nil {
 		return nil, err
 	}
-	st, err := NewStepper(m, ops.AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.05})
+	st, err := NewStepper(m, ops.AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.05}, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBenc
 	var ends []time.Time
 	step := func(k int) error {
 		mk := RandomMasking(cfg, n, rng)
-		done, err := st.Submit(images, mk, StepInfo{Step: int64(k + 1), LR: 1e-4}, 0.9, 0.95, 0)
+		done, err := st.Submit([][]float32{images}, []Masking{mk}, StepInfo{Step: int64(k + 1), LR: 1e-4}, 0.9, 0.95, 0)
 		if done.Step >= 0 {
 			ends = append(ends, time.Now())
 		}

@@ -13,8 +13,12 @@ import (
 // when that is positive, and the learning rate and bias corrections the
 // host wrote into in.Hyper for this step.
 func (m *Model) RecordUpdate(r *vk.Recording, in *Inputs, cfg ops.AdamWConfig) error {
+	return m.recordUpdate(r, in, cfg, m.grads.Span(0, 4*m.Layout.TrainableLen))
+}
+
+// recordUpdate is RecordUpdate with the gradient taken from grads.
+func (m *Model) recordUpdate(r *vk.Recording, in *Inputs, cfg ops.AdamWConfig, grads vk.Span) error {
 	n := m.Layout.TrainableLen
-	grads := m.grads.Span(0, 4*n)
 	if err := m.o.GradNorm(r, grads, in.Norm, m.acts.normWork, n); err != nil {
 		return fmt.Errorf("mae update: %w", err)
 	}

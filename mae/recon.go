@@ -34,6 +34,12 @@ func (m *Model) Reconstruct(in *Inputs, images []float32, mk Masking) (pred []fl
 
 // drawRecon saves the reconstruction grid of the fixed batch after epoch.
 func (t *trainer) drawRecon(epoch int) (string, error) {
+	return t.drawReconTo(t.rd.ReconPath(epoch))
+}
+
+// drawReconTo draws the fixed batch's reconstructions into path. No step
+// may be pending (the forward pass reuses the step's activations).
+func (t *trainer) drawReconTo(path string) (string, error) {
 	if t.recon == nil || t.cfg.ReconImages <= 0 {
 		return "", nil
 	}
@@ -49,7 +55,6 @@ func (t *trainer) drawRecon(epoch int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := t.rd.ReconPath(epoch)
 	err = SaveReconGrid(path, t.cfg.Model, t.stats, Recon{
 		N: t.cfg.Batch, Images: t.recon, Pred: pred, Mask: mk.Mask, Rows: t.cfg.ReconImages,
 	})

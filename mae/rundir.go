@@ -89,6 +89,11 @@ func (r *RunDir) ReconPath(epoch int) string {
 	return filepath.Join(r.Path, fmt.Sprintf("recon-epoch-%03d.png", epoch))
 }
 
+// ReconStepPath is the reconstruction grid drawn at a step within an epoch.
+func (r *RunDir) ReconStepPath(step int64) string {
+	return filepath.Join(r.Path, fmt.Sprintf("recon-step-%06d.png", step))
+}
+
 // LossPlotPath returns <run>/loss.png.
 func (r *RunDir) LossPlotPath() string { return filepath.Join(r.Path, "loss.png") }
 

@@ -169,15 +169,20 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	aug, _ := loader.ParseAugment(cfg.Augment)
 	t.ld, err = loader.NewLoader(ctx, src, loader.Config{
 		BatchSize: cfg.Batch, Size: cfg.Model.ImageSize, Channels: cfg.Model.Channels,
-		Augment: aug, Shuffle: true, Seed: cfg.Seed, Workers: cfg.Workers,
+		Augment: aug, Shuffle: true, Seed: cfg.Seed, Workers: cfg.Workers, Buffers: max(3, cfg.Accum+2),
 		StartEpoch: t.epoch, StartStep: t.stepInEpoch, Epochs: cfg.Epochs, Warn: warn,
 	})
 	if err != nil {
 		return fmt.Errorf("--data %s: %w", cfg.Data, err)
 	}
 	t.stats = t.ld.Stats()
+	// spe counts data batches; a step takes Accum of them, and the
+	// batches of an epoch that do not fill a step are skipped.
 	t.spe = t.ld.StepsPerEpoch()
-	t.total = int64(cfg.Epochs) * int64(t.spe)
+	if t.spe < cfg.Accum {
+		return fmt.Errorf("--accum %d: an epoch has only %d batches of %d", cfg.Accum, t.spe, cfg.Batch)
+	}
+	t.total = int64(cfg.Epochs) * int64(t.spe/cfg.Accum)
 	if cfg.Steps > 0 && cfg.Steps < t.total {
 		t.total = cfg.Steps
 	}
@@ -206,7 +211,7 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	}
 	t.stepper, err = NewStepper(t.model, ops.AdamWConfig{
 		Beta1: float32(cfg.Beta1), Beta2: float32(cfg.Beta2), Eps: float32(cfg.Eps), WeightDecay: float32(cfg.WeightDecay),
-	})
+	}, cfg.Accum)
 	return err
 }
 
@@ -240,42 +245,90 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 		}
 	}
 	t.lastReport = time.Now()
+	k := t.cfg.Accum
+	images, masks := make([][]float32, k), make([]Masking, k)
+	batches := make([]*loader.Batch, k)
 	for t.step < t.total {
 		if ctx.Err() != nil {
 			return t.interrupt()
 		}
-		batch, err := t.ld.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return t.interrupt()
+		// The schedule is set at the first micro-batch of a step, from
+		// the fractional epoch, as the reference does.
+		e := float64(t.epoch) + float64(t.stepInEpoch)/float64(t.spe)
+		info := StepInfo{Step: t.step + 1, LR: t.sched.At(e)}
+		for j := 0; j < k; j++ {
+			batch, err := t.ld.Next()
+			if err == io.EOF {
+				releaseBatches(batches[:j])
+				return t.finish()
 			}
-			return nil, err
+			if err != nil {
+				releaseBatches(batches[:j])
+				if ctx.Err() != nil {
+					return t.interrupt()
+				}
+				return nil, err
+			}
+			if t.recon == nil {
+				t.recon = append([]float32(nil), batch.Images...)
+			}
+			batches[j], images[j] = batch, batch.Images
+			masks[j] = RandomMasking(t.cfg.Model, t.cfg.Batch, NewRNG(maskSeed(t.cfg.Seed, int64(t.step)*int64(k)+int64(j))))
 		}
-		if t.recon == nil {
-			t.recon = append([]float32(nil), batch.Images...)
+		done, err := t.stepper.Submit(images, masks, info, t.cfg.Beta1, t.cfg.Beta2, t.cfg.ClipGrad)
+		releaseBatches(batches)
+		if err != nil {
+			return nil, err
 		}
 		t.step++
-		t.stepInEpoch++
-		e := float64(t.epoch) + float64(t.stepInEpoch-1)/float64(t.spe)
-		info := StepInfo{Step: t.step, LR: t.sched.At(e)}
-		mk := RandomMasking(t.cfg.Model, t.cfg.Batch, NewRNG(maskSeed(t.cfg.Seed, t.step)))
-		done, err := t.stepper.Submit(batch.Images, mk, info, t.cfg.Beta1, t.cfg.Beta2, t.cfg.ClipGrad)
-		batch.Release()
-		if err != nil {
-			return nil, err
-		}
+		t.stepInEpoch += k
 		if err := t.report(done); err != nil {
 			return nil, err
 		}
-		if t.stepInEpoch == t.spe {
+		if t.stepInEpoch+k > t.spe {
+			if err := t.skipEpochTail(); err != nil {
+				return nil, err
+			}
 			if err := t.endEpoch(); err != nil {
+				return nil, err
+			}
+		} else if t.cfg.ReconEvery > 0 && t.step%t.cfg.ReconEvery == 0 {
+			if err := t.flush(); err != nil {
+				return nil, err
+			}
+			if _, err := t.drawReconTo(t.rd.ReconStepPath(t.step)); err != nil {
 				return nil, err
 			}
 		}
 	}
+	return t.finish()
+}
+
+// skipEpochTail draws and drops the batches of the epoch that do not fill
+// a step (none when Accum divides the batches per epoch).
+func (t *trainer) skipEpochTail() error {
+	for t.stepInEpoch < t.spe {
+		b, err := t.ld.Next()
+		if err != nil {
+			return err
+		}
+		b.Release()
+		t.stepInEpoch++
+	}
+	return nil
+}
+
+func releaseBatches(bs []*loader.Batch) {
+	for i, b := range bs {
+		if b != nil {
+			b.Release()
+			bs[i] = nil
+		}
+	}
+}
+
+// finish waits for the submitted steps and saves the last state.
+func (t *trainer) finish() (*Result, error) {
 	if err := t.flush(); err != nil {
 		return nil, err
 	}

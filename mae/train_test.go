@@ -131,3 +131,19 @@ func TestTruncatedCheckpointIsAnError(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestTrainAccumulates runs steps of three accumulated micro-batches
+// through the trainer (the loader must keep enough batches in flight).
+func TestTrainAccumulates(t *testing.T) {
+	cfg := microTrainConfig(t, 6)
+	cfg.Accum = 3
+	losses := trainLosses(t, cfg)
+	if len(losses) != 6 {
+		t.Fatalf("%d steps reported, want 6", len(losses))
+	}
+	for i, l := range losses {
+		if math.IsNaN(l) || l <= 0 {
+			t.Fatalf("step %d: loss %v", i+1, l)
+		}
+	}
+}

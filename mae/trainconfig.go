@@ -21,6 +21,7 @@ type TrainConfig struct {
 	Epochs int   `json:"epochs"`
 	Steps  int64 `json:"steps"` // stop after this many steps (0: run all epochs)
 	Batch  int   `json:"batch"`
+	Accum  int   `json:"accum"` // micro-batches of Batch images per optimizer step
 
 	BLR          float64 `json:"blr"`           // base learning rate: lr = blr · batch / 256
 	LR           float64 `json:"lr"`            // absolute learning rate (overrides blr when > 0)
@@ -38,6 +39,9 @@ type TrainConfig struct {
 	Resume      string `json:"resume,omitempty"`
 	Keep        int    `json:"keep_checkpoints"`
 	ReconImages int    `json:"recon_images"` // rows of the reconstruction grids
+	// ReconEvery draws a reconstruction grid every this many steps too
+	// (0: only at the end of each epoch).
+	ReconEvery int64 `json:"recon_every"`
 }
 
 // DefaultTrainConfig is the `mae-vk train` default: the tiny preset on
@@ -47,19 +51,20 @@ func DefaultTrainConfig() TrainConfig {
 	return TrainConfig{
 		Preset: DefaultPreset, Model: cfg,
 		Data: "fashion-mnist", Split: "train", Augment: "none",
-		Epochs: 10, Batch: 256,
+		Epochs: 10, Batch: 256, Accum: 1,
 		BLR: 1.5e-4, MinLR: 0, WarmupEpochs: 1,
 		WeightDecay: 0.05, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8,
-		Seed: 0, Keep: 2, ReconImages: 8,
+		Seed: 0, Keep: 2, ReconImages: 8, ReconEvery: 50,
 	}
 }
 
-// BaseLR is the peak learning rate: LR if set, else BLR · Batch / 256.
+// BaseLR is the peak learning rate: LR if set, else BLR · effective
+// batch / 256, the effective batch being Batch · Accum.
 func (c TrainConfig) BaseLR() float64 {
 	if c.LR > 0 {
 		return c.LR
 	}
-	return c.BLR * float64(c.Batch) / 256
+	return c.BLR * float64(c.Batch*max(c.Accum, 1)) / 256
 }
 
 // Validate reports the first bad setting, naming its flag.
@@ -70,6 +75,8 @@ func (c TrainConfig) Validate() error {
 	switch {
 	case c.Batch < 1:
 		return fmt.Errorf("--batch %d: must be at least 1", c.Batch)
+	case c.Accum < 1:
+		return fmt.Errorf("--accum %d: must be at least 1", c.Accum)
 	case c.Epochs < 1:
 		return fmt.Errorf("--epochs %d: must be at least 1", c.Epochs)
 	case c.Steps < 0:

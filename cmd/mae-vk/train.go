@@ -25,7 +25,8 @@ func trainCommand() *cli.Command {
 			&cli.IntFlag{Name: "workers", Usage: "decoding goroutines (0: one per CPU)"},
 			&cli.IntFlag{Name: "epochs", Value: def.Epochs, Usage: "epochs (the schedule's length)"},
 			&cli.Int64Flag{Name: "steps", Usage: "stop after this many steps (0: all epochs)"},
-			&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "images per step"},
+			&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "images per micro-batch"},
+			&cli.IntFlag{Name: "accum", Value: def.Accum, Usage: "micro-batches accumulated per optimizer step (effective batch = batch × accum)"},
 			&cli.Float64Flag{Name: "blr", Value: def.BLR, Usage: "base learning rate: lr = blr × batch / 256"},
 			&cli.Float64Flag{Name: "lr", Usage: "absolute learning rate (overrides --blr)"},
 			&cli.Float64Flag{Name: "min-lr", Value: def.MinLR, Usage: "floor of the cosine decay"},
@@ -38,6 +39,7 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "run directory (default runs/<timestamp>)"},
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in this directory (or checkpoint) exactly"},
 			&cli.IntFlag{Name: "keep", Value: def.Keep, Usage: "checkpoints to keep"},
+			&cli.Int64Flag{Name: "recon-every", Value: def.ReconEvery, Usage: "also draw reconstructions every this many steps (0: each epoch only)"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
 		}...),
 		Action: runTrain,
@@ -53,9 +55,11 @@ func trainConfigFromFlags(c *cli.Context) (mae.TrainConfig, error) {
 	cfg.Model, cfg.Preset = model, preset
 	cfg.Data, cfg.Split, cfg.Augment = c.String("data"), c.String("split"), c.String("augment")
 	cfg.Workers, cfg.Epochs, cfg.Steps, cfg.Batch = c.Int("workers"), c.Int("epochs"), c.Int64("steps"), c.Int("batch")
+	cfg.Accum = c.Int("accum")
 	cfg.BLR, cfg.LR, cfg.MinLR, cfg.WarmupEpochs = c.Float64("blr"), c.Float64("lr"), c.Float64("min-lr"), c.Float64("warmup-epochs")
 	cfg.WeightDecay, cfg.Beta1, cfg.Beta2, cfg.ClipGrad = c.Float64("weight-decay"), c.Float64("beta1"), c.Float64("beta2"), c.Float64("clip-grad")
 	cfg.Seed, cfg.Out, cfg.Resume, cfg.Keep = c.Uint64("seed"), c.String("out"), c.String("resume"), c.Int("keep")
+	cfg.ReconEvery = c.Int64("recon-every")
 	return cfg, nil
 }
 
