@@ -13,6 +13,9 @@ type AttentionBenchSpec struct {
 	D       int // head dimension (the model width is H·D)
 	// Backward also times AttentionBackward (both of its passes).
 	Backward bool
+	// Compare also times the same forward done the plain way
+	// (AttentionUnfused: GEMM + softmax + GEMM, scores in memory).
+	Compare bool
 }
 
 func (s AttentionBenchSpec) String() string {
@@ -94,6 +97,22 @@ func (o *Ops) BenchAttention(s AttentionBenchSpec, budget time.Duration) ([]Benc
 		res:    row("attention", variant(attnForward), flops),
 		record: func(r *vk.Recording) error { return o.Attention(r, qkv, out, lse, b, l, h, d) },
 	}}
+	if s.Compare {
+		work, err := mk("unfused work", UnfusedAttentionWorkFloats(b, l, h, d))
+		if err != nil {
+			return nil, err
+		}
+		unfused, err := mk("unfused out", b*l*h*d)
+		if err != nil {
+			return nil, err
+		}
+		cases = append(cases, attnBenchCase{
+			res: row("attention_unfused", "split heads + GEMM + softmax + GEMM + merge heads ("+o.GemmConfig().String()+")", flops),
+			record: func(r *vk.Recording) error {
+				return o.AttentionUnfused(r, qkv, unfused, work, b, l, h, d)
+			},
+		})
+	}
 	if s.Backward {
 		dout, err := mk("dout", b*l*h*d)
 		if err != nil {

@@ -17,6 +17,7 @@ func benchAttentionCommand() *cli.Command {
 			&cli.IntFlag{Name: "len", Value: 50, Usage: "tokens L"},
 			&cli.IntFlag{Name: "head-dim", Value: 32, Usage: "head dimension d"},
 			&cli.BoolFlag{Name: "backward", Usage: "time the backward pass too"},
+			&cli.BoolFlag{Name: "compare", Usage: "also time the unfused forward (GEMM + softmax + GEMM through our own kernels)"},
 			&cli.StringFlag{Name: "variant", Usage: "cpu or gpu family (default: by device type)"},
 			&cli.DurationFlag{Name: "time", Value: 2e9, Usage: "time budget per measurement"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
@@ -41,7 +42,7 @@ func benchAttentionCommand() *cli.Command {
 				}
 			}
 			res, err := o.BenchAttention(ops.AttentionBenchSpec{
-				B: c.Int("batch"), H: c.Int("heads"), L: c.Int("len"), D: c.Int("head-dim"), Backward: c.Bool("backward"),
+				B: c.Int("batch"), H: c.Int("heads"), L: c.Int("len"), D: c.Int("head-dim"), Backward: c.Bool("backward"), Compare: c.Bool("compare"),
 			}, c.Duration("time"))
 			if err != nil {
 				return err
