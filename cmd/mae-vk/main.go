@@ -1,4 +1,3 @@
-// Command mae-vk trains Masked Autoencoders on any Vulkan device.
 package main
 
 import (
