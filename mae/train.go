@@ -151,6 +151,11 @@ func (t *trainer) resumeConfig(ck *Checkpoint) error {
 func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	cfg := &t.cfg
 	var err error
+	warn := t.hooks.Warn
+	src, err := loader.Open(cfg.Data, cfg.Split, loader.Options{Warn: warn})
+	if err != nil {
+		return fmt.Errorf("--data %s: %w", cfg.Data, err)
+	}
 	if t.rd, err = NewRunDir(cfg.Out); err != nil {
 		return err
 	}
@@ -160,11 +165,6 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	}
 	if t.metrics, err = OpenMetrics(t.rd.MetricsPath()); err != nil {
 		return err
-	}
-	warn := t.hooks.Warn
-	src, err := loader.Open(cfg.Data, cfg.Split, loader.Options{Warn: warn})
-	if err != nil {
-		return fmt.Errorf("--data %s: %w", cfg.Data, err)
 	}
 	aug, _ := loader.ParseAugment(cfg.Augment)
 	t.ld, err = loader.NewLoader(ctx, src, loader.Config{
