@@ -37,7 +37,7 @@ func (c Config) withDefaults(src Source) (Config, error) {
 	}
 	if c.Size == 0 {
 		if sh == 0 || sh != sw {
-			return c, fmt.Errorf("loader: %s has no single square image size: set the model image size (--size)", src.Name())
+			return c, fmt.Errorf("loader: %s has no single square image size: set the model image size (--image-size)", src.Name())
 		}
 		c.Size = sh
 	}
@@ -64,7 +64,7 @@ func (c Config) withDefaults(src Source) (Config, error) {
 		return c, fmt.Errorf("loader: %d epochs: must not be negative", c.Epochs)
 	}
 	if c.Augment == AugmentNone && sh > 0 && min(sh, sw) < c.Size {
-		return c, fmt.Errorf("loader: %s: %w: pictures are %d×%d, crop %d: use --size %d or less, or --augment mae", src.Name(), ErrTooSmall, sw, sh, c.Size, min(sh, sw))
+		return c, fmt.Errorf("loader: %s: %w: pictures are %d×%d, crop %d: use --image-size %d or less, or --augment mae (training)", src.Name(), ErrTooSmall, sw, sh, c.Size, min(sh, sw))
 	}
 	return c, nil
 }

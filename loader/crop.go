@@ -55,7 +55,7 @@ func evalGeometry(width, height, size int) (rw, rh, x, y int, err error) {
 		short, long = long, short
 	}
 	if short < size {
-		return 0, 0, 0, 0, fmt.Errorf("%w: %d×%d pixels, crop %d: use a --size of at most %d, --augment mae, or drop the picture", ErrTooSmall, width, height, size, short)
+		return 0, 0, 0, 0, fmt.Errorf("%w: %d×%d pixels, crop %d: use an --image-size of at most %d, --augment mae (training), or drop the picture", ErrTooSmall, width, height, size, short)
 	}
 	target := short
 	if short != size {

@@ -206,7 +206,7 @@ func TestLoaderConfigErrors(t *testing.T) {
 		{Config{BatchSize: 0}, "batch size 0"},
 		{Config{BatchSize: 11}, "larger than"},
 		{Config{BatchSize: 5, StartStep: 2}, "cannot start at epoch 0 step 2"},
-		{Config{BatchSize: 5, Size: 32}, "use --size 28 or less"},
+		{Config{BatchSize: 5, Size: 32}, "use --image-size 28 or less"},
 		{Config{BatchSize: 5, Channels: 2}, "must have 1 or 3"},
 		{Config{BatchSize: 5, Buffers: 1}, "at least 2"},
 	}
@@ -221,7 +221,7 @@ func TestLoaderConfigErrors(t *testing.T) {
 			t.Errorf("%+v: error %q does not contain %q", c.cfg, err, c.want)
 		}
 	}
-	if _, err := NewLoader(context.Background(), &memSource{n: 10, c: 3, h: 20, w: 20, vary: true}, Config{BatchSize: 2}); err == nil || !strings.Contains(err.Error(), "--size") {
+	if _, err := NewLoader(context.Background(), &memSource{n: 10, c: 3, h: 20, w: 20, vary: true}, Config{BatchSize: 2}); err == nil || !strings.Contains(err.Error(), "--image-size") {
 		t.Errorf("folder without size: %v", err)
 	}
 	// Enlarging in MAE mode is allowed.

@@ -26,12 +26,11 @@ func benchAttentionCommand() *cli.Command {
 			if err := requirePositive(c, "batch", "heads", "len", "head-dim"); err != nil {
 				return err
 			}
-			d, err := openDevice(c, true)
+			d, o, err := openOps(c, true)
 			if err != nil {
 				return err
 			}
 			defer d.Close()
-			o := ops.New(d)
 			if v := c.String("variant"); v != "" {
 				cfg := o.AttentionConfig()
 				if v != cfg.Family {

@@ -16,7 +16,7 @@ func benchDataCommand() *cli.Command {
 			&cli.StringFlag{Name: "split", Value: "train", Usage: "train or test"},
 			&cli.IntFlag{Name: "batch", Value: 256, Usage: "images per batch"},
 			&cli.IntFlag{Name: "batches", Value: 50, Usage: "batches to draw"},
-			&cli.IntFlag{Name: "size", Usage: "model image side (default: the source's; required for image folders)"},
+			&cli.IntFlag{Name: "image-size", Usage: "model image side (default: the source's; required for image folders)"},
 			&cli.IntFlag{Name: "channels", Usage: "model channels, 1 or 3 (default: the source's)"},
 			&cli.StringFlag{Name: "augment", Value: "mae", Usage: "none or mae"},
 			&cli.IntFlag{Name: "workers", Usage: "decoding goroutines (0: one per CPU)"},
@@ -36,7 +36,7 @@ func benchDataCommand() *cli.Command {
 				return fmt.Errorf("--data %s: %w", c.String("data"), err)
 			}
 			res, err := loader.Bench(c.Context, src, loader.Config{
-				BatchSize: c.Int("batch"), Size: c.Int("size"), Channels: c.Int("channels"),
+				BatchSize: c.Int("batch"), Size: c.Int("image-size"), Channels: c.Int("channels"),
 				Augment: aug, Shuffle: true, Workers: c.Int("workers"), Warn: warn,
 			}, c.Int("batches"))
 			if err != nil {

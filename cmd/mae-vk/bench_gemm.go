@@ -35,15 +35,11 @@ func runBenchGemm(c *cli.Context) error {
 	if err := requirePositive(c, "m", "n", "k", "batch"); err != nil {
 		return err
 	}
-	d, err := openDevice(c, true)
+	d, o, err := openOps(c, true)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	o := ops.New(d)
-	if _, err := o.LoadGemmTuning(ops.TuningDir()); err != nil {
-		return err
-	}
 	if v := c.String("variant"); v != "" {
 		cfg := ops.DefaultGemmConfig(d.Info)
 		if v != cfg.Family {

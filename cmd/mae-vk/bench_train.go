@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/mae-vk/mae-vk/mae"
-	"github.com/mae-vk/mae-vk/ops"
 	"github.com/urfave/cli/v2"
 )
 
@@ -26,15 +25,11 @@ func benchTrainCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			d, err := openDevice(c, true)
+			d, o, err := openOps(c, true)
 			if err != nil {
 				return err
 			}
 			defer d.Close()
-			o := ops.New(d)
-			if _, err := o.LoadGemmTuning(ops.TuningDir()); err != nil {
-				return err
-			}
 			res, err := mae.BenchTrain(o, cfg, preset, c.Int("batch"), c.Int("steps"))
 			if err != nil {
 				return err

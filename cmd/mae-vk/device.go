@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/mae-vk/mae-vk/ops"
 	"github.com/mae-vk/mae-vk/vk"
 	"github.com/urfave/cli/v2"
 )
@@ -20,4 +21,20 @@ func openDevice(c *cli.Context, profile bool) (*vk.Device, error) {
 		},
 	})
 	return vk.Open(o)
+}
+
+// openOps opens the device as openDevice does and returns its ops with the
+// device's tuned GEMM configuration, if one was stored. The caller closes
+// the device.
+func openOps(c *cli.Context, profile bool) (*vk.Device, *ops.Ops, error) {
+	d, err := openDevice(c, profile)
+	if err != nil {
+		return nil, nil, err
+	}
+	o := ops.New(d)
+	if _, err := o.LoadGemmTuning(ops.TuningDir()); err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return d, o, nil
 }

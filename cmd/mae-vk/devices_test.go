@@ -2,32 +2,18 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"os"
 	"strings"
 	"testing"
 )
 
-// runCLI runs the app with args and returns what it printed to stdout.
+// runCLI runs the app with args and returns what it printed to stdout,
+// failing the test on an error.
 func runCLI(t *testing.T, args ...string) string {
 	t.Helper()
-	r, w, err := os.Pipe()
+	out, err := runCLIErr(t, args...)
 	if err != nil {
-		t.Fatal(err)
-	}
-	stdout := os.Stdout
-	os.Stdout = w
-	done := make(chan string)
-	go func() {
-		b, _ := io.ReadAll(r)
-		done <- string(b)
-	}()
-	runErr := newApp().Run(append([]string{"mae-vk"}, args...))
-	w.Close()
-	os.Stdout = stdout
-	out := <-done
-	if runErr != nil {
-		t.Fatalf("mae-vk %s: %v", strings.Join(args, " "), runErr)
+		t.Fatalf("mae-vk %s: %v", strings.Join(args, " "), err)
 	}
 	return out
 }
