@@ -55,6 +55,11 @@ type activations struct {
 	gEmbed            *vk.Buffer // [n·lk, D]
 	colWork, lnWork   *vk.Buffer // reduction scratch, sized for the largest use
 	normWork          *vk.Buffer
+	// images is a device copy of the batch, made at the start of each
+	// step when the device cannot read its own memory from the host (a
+	// discrete GPU): the kernels then read it from device memory rather
+	// than across the bus. Nil where device memory is host-visible.
+	images *vk.Buffer
 }
 
 func (m *Model) allocActivations() error {
@@ -139,6 +144,9 @@ func (m *Model) allocActivations() error {
 	mk(&a.colWork, "column-sum work", cw)
 	mk(&a.lnWork, "layernorm work", lw)
 	mk(&a.normWork, "grad-norm work", ops.GradNormWorkFloats)
+	if !m.params.HostVisible() {
+		mk(&a.images, "images on device", s.n*c.Channels*c.ImageSize*c.ImageSize)
+	}
 	if err == nil {
 		a.dec0 = a.decB[0].x
 	}

@@ -26,8 +26,14 @@ func (m *Model) RecordForward(r *vk.Recording, in *Inputs) error {
 func (m *Model) recordForward(r *vk.Recording, in *Inputs) error {
 	c, s, a, o := m.Cfg, m.seq, &m.acts, m.o
 	D, Dd := c.EncDim, c.DecDim
+	var images vk.Binding = in.Images
+	if a.images != nil {
+		size := in.Images.Size()
+		r.Copy(a.images.Span(0, size), in.Images.Span(0, size))
+		images = a.images
+	}
 	// Patch embedding of the visible patches, with the conv weight as is.
-	if err := o.PatchifyConv(r, in.Images, a.pconv, s.n, c.Channels, c.ImageSize, c.ImageSize, c.PatchSize); err != nil {
+	if err := o.PatchifyConv(r, images, a.pconv, s.n, c.Channels, c.ImageSize, c.ImageSize, c.PatchSize); err != nil {
 		return err
 	}
 	if err := o.GatherTokens(r, a.pconv, in.IDsKeep, a.pvis, s.n, s.l, s.lk, s.cpp); err != nil {
@@ -75,7 +81,7 @@ func (m *Model) recordForward(r *vk.Recording, in *Inputs) error {
 	if err := m.linear(r, "decoder_pred", a.decVis, a.pred, s.n*s.l, Dd, s.p, nil); err != nil {
 		return err
 	}
-	if err := o.Patchify(r, in.Images, a.target, s.n, c.Channels, c.ImageSize, c.ImageSize, c.PatchSize); err != nil {
+	if err := o.Patchify(r, images, a.target, s.n, c.Channels, c.ImageSize, c.ImageSize, c.PatchSize); err != nil {
 		return err
 	}
 	return o.MaskedMSELoss(r, a.pred, a.target, in.Mask, in.Loss, a.dpred, a.lossWork, s.n, s.l, s.p, c.NormPixLoss)

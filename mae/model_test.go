@@ -12,7 +12,14 @@ import (
 // gpuModel opens the test device and builds a model with params p.
 func gpuModel(t *testing.T, p *Params, n int) (*Model, *Inputs) {
 	t.Helper()
-	d := vktest.Open(t)
+	return gpuModelWith(t, p, n, vk.Options{})
+}
+
+// gpuModelWith is gpuModel with device options (Staging: as on a discrete
+// GPU, where the host cannot see device memory).
+func gpuModelWith(t *testing.T, p *Params, n int, opts vk.Options) (*Model, *Inputs) {
+	t.Helper()
+	d := vktest.OpenWith(t, opts)
 	m, err := NewModel(ops.New(d), p.Config, n)
 	if err != nil {
 		t.Fatal(err)
@@ -66,10 +73,11 @@ func TestModelGradientsMatchReference(t *testing.T) {
 	odd.EncDim, odd.EncHeads, odd.DecDim, odd.DecHeads = 32, 2, 16, 1
 	odd.NormPixLoss = false
 	for _, tc := range []struct {
-		name string
-		cfg  Config
-		n    int
-	}{{"micro", micro, 3}, {"odd", odd, 2}} {
+		name    string
+		cfg     Config
+		n       int
+		staging bool
+	}{{"micro", micro, 3, false}, {"odd", odd, 2, false}, {"micro-staging", micro, 2, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg
 			p, err := Init(cfg, 7)
@@ -85,7 +93,7 @@ func TestModelGradientsMatchReference(t *testing.T) {
 			}
 			ref := Reference(cfg, p.Float64(), images64, tc.n, mk)
 
-			m, in := gpuModel(t, p, tc.n)
+			m, in := gpuModelWith(t, p, tc.n, vk.Options{Staging: tc.staging})
 			if err := m.SetBatch(in, images, mk); err != nil {
 				t.Fatal(err)
 			}
