@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,7 +69,7 @@ func runTrain(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(c.Context, "finishing the steps in flight and saving a checkpoint")
 	defer stop()
 	d, err := openDevice(c, false)
 	if err != nil {
@@ -138,4 +139,27 @@ func newTrainBar(plan mae.Plan) *progressbar.ProgressBar {
 	)
 	_ = bar.Set64(plan.FirstStep)
 	return bar
+}
+
+// interruptible returns a context cancelled by the first Ctrl-C (or
+// SIGTERM), which also prints what the command does before it stops;
+// later signals are ignored until stop is called.
+func interruptible(parent context.Context, doing string) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			fmt.Fprintf(os.Stderr, "\ninterrupted: %s (further Ctrl-C is ignored until then)\n", doing)
+			cancel()
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sig)
+		close(done)
+		cancel()
+	}
 }
