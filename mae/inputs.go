@@ -53,39 +53,29 @@ func (m *Model) SetBatch(in *Inputs, images []float32, mk Masking) error {
 	if mk.N != s.n || mk.L != s.l || mk.Keep != s.lk {
 		return fmt.Errorf("mae: masking of %d×%d keeping %d, the model needs %d×%d keeping %d", mk.N, mk.L, mk.Keep, s.n, s.l, s.lk)
 	}
-	if err := in.Images.WriteFloat32(0, images); err != nil {
-		return err
+	// The inputs are host buffers: write them in place, no allocation.
+	img, keep, restore, mask := in.Images.MappedFloat32(), in.IDsKeep.MappedUint32(), in.IDsRestore.MappedUint32(), in.Mask.MappedFloat32()
+	if img == nil || keep == nil || restore == nil || mask == nil {
+		return fmt.Errorf("mae: step inputs are not host-visible")
 	}
-	if err := in.IDsKeep.WriteUint32(0, int32Bits(mk.IDsKeep)); err != nil {
-		return err
+	copy(img, images)
+	for i, v := range mk.IDsKeep {
+		keep[i] = uint32(v)
 	}
-	if err := in.IDsRestore.WriteUint32(0, int32Bits(mk.IDsRestore)); err != nil {
-		return err
+	for i, v := range mk.IDsRestore {
+		restore[i] = uint32(v)
 	}
-	mask := make([]float32, len(mk.Mask))
 	for i, v := range mk.Mask {
 		mask[i] = float32(v)
 	}
-	return in.Mask.WriteFloat32(0, mask)
+	return nil
 }
 
 // ReadLoss reads the loss of the last completed step that used in.
 func ReadLoss(in *Inputs) (loss, gradNorm float32, err error) {
-	v := make([]float32, 1)
-	if err = in.Loss.ReadFloat32(0, v); err != nil {
-		return 0, 0, err
+	l, n := in.Loss.MappedFloat32(), in.Norm.MappedFloat32()
+	if l == nil || n == nil {
+		return 0, 0, fmt.Errorf("mae: step outputs are not host-visible")
 	}
-	loss = v[0]
-	if err = in.Norm.ReadFloat32(0, v); err != nil {
-		return 0, 0, err
-	}
-	return loss, v[0], nil
-}
-
-func int32Bits(v []int32) []uint32 {
-	u := make([]uint32, len(v))
-	for i, x := range v {
-		u[i] = uint32(x)
-	}
-	return u
+	return l[0], n[0], nil
 }

@@ -51,6 +51,13 @@ func MaskingFromNoise(noise []float64, n, l, keep int) Masking {
 		IDsRestore: make([]int32, n*l),
 		Mask:       make([]float64, n*l),
 	}
+	m.fill(noise)
+	return m
+}
+
+// fill computes m's indices and mask from noise, in m's own slices.
+func (m *Masking) fill(noise []float64) {
+	n, l, keep := m.N, m.L, m.Keep
 	for s := 0; s < n; s++ {
 		row := noise[s*l : s*l+l]
 		shuffle := m.IDsShuffle[s*l : s*l+l]
@@ -61,10 +68,35 @@ func MaskingFromNoise(noise []float64, n, l, keep int) Masking {
 		copy(m.IDsKeep[s*keep:], shuffle[:keep])
 		for i, id := range shuffle {
 			m.IDsRestore[s*l+int(id)] = int32(i)
+			v := 0.0
 			if i >= keep {
-				m.Mask[s*l+int(id)] = 1
+				v = 1
 			}
+			m.Mask[s*l+int(id)] = v
 		}
 	}
-	return m
+}
+
+// Masker draws random maskings of n samples into buffers it reuses, so
+// that a training loop does not allocate per step. It masks exactly as
+// RandomMasking with the same generator.
+type Masker struct {
+	noise []float64
+	m     Masking
+}
+
+// NewMasker returns a Masker for batches of n images of cfg.
+func NewMasker(cfg Config, n int) *Masker {
+	l, keep := cfg.NumPatches(), cfg.KeepCount()
+	return &Masker{noise: make([]float64, n*l), m: MaskingFromNoise(make([]float64, n*l), n, l, keep)}
+}
+
+// Draw draws the next masking from rng. The result is valid until the next
+// Draw.
+func (mk *Masker) Draw(rng *RNG) Masking {
+	for i := range mk.noise {
+		mk.noise[i] = rng.Float64()
+	}
+	mk.m.fill(mk.noise)
+	return mk.m
 }

@@ -1,6 +1,9 @@
 package mae
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestMaskingFromNoiseHand(t *testing.T) {
 	m := MaskingFromNoise([]float64{0.3, 0.1, 0.2, 0.9}, 1, 4, 2)
@@ -58,5 +61,23 @@ func TestRandomMaskingProperties(t *testing.T) {
 		if again.IDsShuffle[i] != m.IDsShuffle[i] {
 			t.Fatal("RandomMasking is not deterministic for a seed")
 		}
+	}
+}
+
+// TestMaskerMatchesRandomMasking checks that the reusing Masker draws what
+// RandomMasking draws, and allocates nothing per draw.
+func TestMaskerMatchesRandomMasking(t *testing.T) {
+	cfg, _ := Preset("tiny")
+	mk := NewMasker(cfg, 5)
+	for seed := uint64(0); seed < 3; seed++ {
+		want := RandomMasking(cfg, 5, NewRNG(seed))
+		got := mk.Draw(NewRNG(seed))
+		if !slices.Equal(got.IDsKeep, want.IDsKeep) || !slices.Equal(got.IDsRestore, want.IDsRestore) || !slices.Equal(got.Mask, want.Mask) {
+			t.Fatalf("seed %d: Masker and RandomMasking differ", seed)
+		}
+	}
+	rng := NewRNG(9)
+	if n := testing.AllocsPerRun(20, func() { mk.Draw(rng) }); n != 0 {
+		t.Errorf("Masker.Draw allocates %v times per call", n)
 	}
 }

@@ -248,6 +248,10 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 	k := t.cfg.Accum
 	images, masks := make([][]float32, k), make([]Masking, k)
 	batches := make([]*loader.Batch, k)
+	maskers := make([]*Masker, k)
+	for j := range maskers {
+		maskers[j] = NewMasker(t.cfg.Model, t.cfg.Batch)
+	}
 	for t.step < t.total {
 		if ctx.Err() != nil {
 			return t.interrupt()
@@ -273,7 +277,7 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 				t.recon = append([]float32(nil), batch.Images...)
 			}
 			batches[j], images[j] = batch, batch.Images
-			masks[j] = RandomMasking(t.cfg.Model, t.cfg.Batch, NewRNG(maskSeed(t.cfg.Seed, int64(t.step)*int64(k)+int64(j))))
+			masks[j] = maskers[j].Draw(NewRNG(maskSeed(t.cfg.Seed, int64(t.step)*int64(k)+int64(j))))
 		}
 		done, err := t.stepper.Submit(images, masks, info, t.cfg.Beta1, t.cfg.Beta2, t.cfg.ClipGrad)
 		releaseBatches(batches)

@@ -135,6 +135,11 @@ VkResult mvk_create_instance(PFN_vkGetInstanceProcAddr gipa, int validate, int s
 	LOAD(out, createDevice, "vkCreateDevice");
 	LOAD(out, destroyDevice, "vkDestroyDevice");
 	LOAD(out, getDeviceQueue, "vkGetDeviceQueue");
+	LOAD(out, createComputePipelines, "vkCreateComputePipelines");
+	LOAD(out, queueSubmit, "vkQueueSubmit");
+	LOAD(out, cmdPipelineBarrier, "vkCmdPipelineBarrier");
+	LOAD(out, cmdCopyBuffer, "vkCmdCopyBuffer");
+	LOAD(out, updateDescriptorSets, "vkUpdateDescriptorSets");
 	if (messenger) {
 		LOAD(out, createMessenger, "vkCreateDebugUtilsMessengerEXT");
 		LOAD(out, destroyMessenger, "vkDestroyDebugUtilsMessengerEXT");
@@ -360,4 +365,72 @@ VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_devi
 
 void mvk_destroy_device(mvk_instance *in, VkDevice device) {
 	if (device) in->destroyDevice(device, NULL);
+}
+
+VkResult mvk_create_compute_pipeline(mvk_instance *in, VkDevice device, VkPipelineCache cache,
+	VkShaderModule module, VkPipelineLayout layout, const uint32_t *spec, uint32_t n, VkPipeline *out) {
+	VkSpecializationMapEntry entries[32];
+	uint32_t data[32];
+	if (n > 32) return VK_ERROR_INITIALIZATION_FAILED;
+	for (uint32_t i = 0; i < n; i++) {
+		entries[i].constantID = i;
+		entries[i].offset = 4 * i;
+		entries[i].size = 4;
+		data[i] = spec[i];
+	}
+	VkSpecializationInfo si = {n, entries, 4 * (size_t)n, data};
+	VkComputePipelineCreateInfo ci = {VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+	ci.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
+	ci.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+	ci.stage.module = module;
+	ci.stage.pName = "main";
+	ci.stage.pSpecializationInfo = n > 0 ? &si : NULL;
+	ci.layout = layout;
+	*out = VK_NULL_HANDLE;
+	return in->createComputePipelines(device, cache, 1, &ci, NULL, out);
+}
+
+VkResult mvk_queue_submit(mvk_instance *in, VkQueue queue, VkCommandBuffer cmd, VkFence fence) {
+	VkSubmitInfo si = {VK_STRUCTURE_TYPE_SUBMIT_INFO};
+	si.commandBufferCount = 1;
+	si.pCommandBuffers = &cmd;
+	return in->queueSubmit(queue, 1, &si, fence);
+}
+
+void mvk_cmd_barrier(mvk_instance *in, VkCommandBuffer cmd, uint32_t srcStage, uint32_t dstStage,
+	uint32_t srcAccess, uint32_t dstAccess) {
+	VkMemoryBarrier mb = {VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+	mb.srcAccessMask = srcAccess;
+	mb.dstAccessMask = dstAccess;
+	in->cmdPipelineBarrier(cmd, srcStage, dstStage, 0, 1, &mb, 0, NULL, 0, NULL);
+}
+
+void mvk_cmd_copy(mvk_instance *in, VkCommandBuffer cmd, VkBuffer src, VkBuffer dst,
+	uint64_t srcOff, uint64_t dstOff, uint64_t size) {
+	VkBufferCopy region = {srcOff, dstOff, size};
+	in->cmdCopyBuffer(cmd, src, dst, 1, &region);
+}
+
+void mvk_update_set(mvk_instance *in, VkDevice device, VkDescriptorSet set, uint32_t n,
+	const uint32_t *types, VkBuffer *buffers, const uint64_t *offsets, const uint64_t *ranges, VkBufferView *views) {
+	VkWriteDescriptorSet writes[16];
+	VkDescriptorBufferInfo infos[16];
+	if (n > 16) return;
+	for (uint32_t i = 0; i < n; i++) {
+		VkWriteDescriptorSet w = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+		w.dstSet = set;
+		w.dstBinding = i;
+		w.descriptorCount = 1;
+		w.descriptorType = (VkDescriptorType)types[i];
+		if (w.descriptorType == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER) {
+			w.pTexelBufferView = &views[i];
+		} else {
+			infos[i].buffer = buffers[i];
+			infos[i].offset = offsets[i];
+			infos[i].range = ranges[i];
+			w.pBufferInfo = &infos[i];
+		}
+		writes[i] = w;
+	}
+	in->updateDescriptorSets(device, n, writes, 0, NULL);
 }

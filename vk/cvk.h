@@ -30,6 +30,11 @@ typedef struct mvk_instance {
 	PFN_vkCreateDevice createDevice;
 	PFN_vkDestroyDevice destroyDevice;
 	PFN_vkGetDeviceQueue getDeviceQueue;
+	PFN_vkCreateComputePipelines createComputePipelines;
+	PFN_vkQueueSubmit queueSubmit;
+	PFN_vkCmdPipelineBarrier cmdPipelineBarrier;
+	PFN_vkCmdCopyBuffer cmdCopyBuffer;
+	PFN_vkUpdateDescriptorSets updateDescriptorSets;
 	PFN_vkCreateDebugUtilsMessengerEXT createMessenger;
 	PFN_vkDestroyDebugUtilsMessengerEXT destroyMessenger;
 	VkDebugUtilsMessengerEXT messenger;
@@ -77,5 +82,31 @@ void mvk_query_device(mvk_instance *in, VkPhysicalDevice pd, mvk_device_info *in
 VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_device_info *info,
 	VkDevice *device, VkQueue *queue);
 void mvk_destroy_device(mvk_instance *in, VkDevice device);
+
+// mvk_create_compute_pipeline creates one compute pipeline with entry point
+// "main" and n 32-bit specialization constants (ids 0..n-1, n <= 32). It is
+// ours rather than vulkan-go's because vulkan-go frees its copies of the
+// create-info structs from a finalizer that can run while the driver still
+// reads them (pipeline creation can take seconds).
+VkResult mvk_create_compute_pipeline(mvk_instance *in, VkDevice device, VkPipelineCache cache,
+	VkShaderModule module, VkPipelineLayout layout, const uint32_t *spec, uint32_t n, VkPipeline *out);
+
+// mvk_queue_submit submits one command buffer, signalling fence (for the
+// same reason as above).
+VkResult mvk_queue_submit(mvk_instance *in, VkQueue queue, VkCommandBuffer cmd, VkFence fence);
+
+// mvk_cmd_barrier records one global memory barrier.
+void mvk_cmd_barrier(mvk_instance *in, VkCommandBuffer cmd, uint32_t srcStage, uint32_t dstStage,
+	uint32_t srcAccess, uint32_t dstAccess);
+
+// mvk_cmd_copy records one buffer-to-buffer copy.
+void mvk_cmd_copy(mvk_instance *in, VkCommandBuffer cmd, VkBuffer src, VkBuffer dst,
+	uint64_t srcOff, uint64_t dstOff, uint64_t size);
+
+// mvk_update_set points bindings 0..n-1 of set at buffers (types[i] a
+// VkDescriptorType: storage buffers use buffers/offsets/ranges, texel
+// buffers views). n <= 16.
+void mvk_update_set(mvk_instance *in, VkDevice device, VkDescriptorSet set, uint32_t n,
+	const uint32_t *types, VkBuffer *buffers, const uint64_t *offsets, const uint64_t *ranges, VkBufferView *views);
 
 #endif

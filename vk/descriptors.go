@@ -1,5 +1,8 @@
 package vk
 
+// #include "cvk.h"
+import "C"
+
 import (
 	"fmt"
 	"unsafe"
@@ -50,41 +53,45 @@ func (r *Recording) descriptorSet(k *Kernel, uses []use) (vkg.DescriptorSet, boo
 		return nil, false
 	}
 	r.poolSets--
-	writes := make([]vkg.WriteDescriptorSet, len(uses))
+	if len(uses) > 16 {
+		panic(fmt.Sprintf("vk: kernel %s has %d bindings, at most 16", k.Spec.Name, len(uses)))
+	}
+	var (
+		types   [16]C.uint32_t
+		buffers [16]C.VkBuffer
+		offsets [16]C.uint64_t
+		ranges  [16]C.uint64_t
+		views   [16]C.VkBufferView
+	)
 	for i, u := range uses {
 		s := u.span
 		if s.Buf == nil || s.Buf.buf == nil {
 			panic(fmt.Sprintf("vk: kernel %s binding %d: buffer released or nil", k.Spec.Name, i))
 		}
-		w := vkg.WriteDescriptorSet{
-			SType:           vkg.StructureTypeWriteDescriptorSet,
-			DstSet:          set,
-			DstBinding:      uint32(i),
-			DescriptorCount: 1,
-			DescriptorType:  k.Spec.Slots[i].Kind.descriptorType(),
-		}
+		types[i] = C.uint32_t(k.Spec.Slots[i].Kind.descriptorType())
 		if k.Spec.Slots[i].Kind == TexelRGBA32F {
 			view, ok := r.texelView(k, i, s)
 			if !ok {
 				return nil, false
 			}
-			w.PTexelBufferView = []vkg.BufferView{view}
-		} else {
-			if uint64(s.Offset)%r.d.Info.StorageAlign != 0 {
-				panic(fmt.Sprintf("vk: kernel %s binding %d: offset %d of %s is not a multiple of %d",
-					k.Spec.Name, i, s.Offset, s.Buf.Name, r.d.Info.StorageAlign))
-			}
-			size := s.Size
-			if size == 0 {
-				size = 4 // an empty span still needs a valid descriptor
-			}
-			w.PBufferInfo = []vkg.DescriptorBufferInfo{{
-				Buffer: s.Buf.buf, Offset: vkg.DeviceSize(s.Offset), Range: vkg.DeviceSize(size),
-			}}
+			views[i] = C.VkBufferView(unsafe.Pointer(view))
+			continue
 		}
-		writes[i] = w
+		if uint64(s.Offset)%r.d.Info.StorageAlign != 0 {
+			panic(fmt.Sprintf("vk: kernel %s binding %d: offset %d of %s is not a multiple of %d",
+				k.Spec.Name, i, s.Offset, s.Buf.Name, r.d.Info.StorageAlign))
+		}
+		size := s.Size
+		if size == 0 {
+			size = 4 // an empty span still needs a valid descriptor
+		}
+		buffers[i] = C.VkBuffer(unsafe.Pointer(s.Buf.buf))
+		offsets[i], ranges[i] = C.uint64_t(s.Offset), C.uint64_t(size)
 	}
-	vkg.UpdateDescriptorSets(r.d.dev, uint32(len(writes)), writes, 0, nil)
+	// Our own C, not vulkan-go's UpdateDescriptorSets, whose copies of the
+	// writes can be freed by a finalizer during the call (see cvk.h).
+	C.mvk_update_set(r.d.in.c, r.d.cdev, C.VkDescriptorSet(unsafe.Pointer(set)), C.uint32_t(len(uses)),
+		&types[0], &buffers[0], &offsets[0], &ranges[0], &views[0])
 	return set, true
 }
 

@@ -137,3 +137,26 @@ func (d *Device) Profiling() bool { return d.opts.Profile && d.Info.TimestampBit
 func (d *Device) WaitIdle() error {
 	return check("vkDeviceWaitIdle", vkg.DeviceWaitIdle(d.dev))
 }
+
+// queueSubmit submits one command buffer through our own C (see
+// mvk_queue_submit in cvk.h for why not vulkan-go).
+func (d *Device) queueSubmit(cmd vkg.CommandBuffer, fence vkg.Fence) error {
+	r := C.mvk_queue_submit(d.in.c, C.VkQueue(unsafe.Pointer(d.queue)),
+		C.VkCommandBuffer(unsafe.Pointer(cmd)), C.VkFence(unsafe.Pointer(fence)))
+	if r != C.VK_SUCCESS {
+		return fmt.Errorf("vulkan: vkQueueSubmit: %w", Result(r))
+	}
+	return nil
+}
+
+// cmdBarrier records a global memory barrier through our own C.
+func (d *Device) cmdBarrier(cmd vkg.CommandBuffer, srcStage, dstStage, srcAccess, dstAccess uint32) {
+	C.mvk_cmd_barrier(d.in.c, C.VkCommandBuffer(unsafe.Pointer(cmd)), C.uint32_t(srcStage), C.uint32_t(dstStage),
+		C.uint32_t(srcAccess), C.uint32_t(dstAccess))
+}
+
+// cmdCopy records a buffer copy through our own C.
+func (d *Device) cmdCopy(cmd vkg.CommandBuffer, src, dst vkg.Buffer, srcOff, dstOff, size int) {
+	C.mvk_cmd_copy(d.in.c, C.VkCommandBuffer(unsafe.Pointer(cmd)), C.VkBuffer(unsafe.Pointer(src)), C.VkBuffer(unsafe.Pointer(dst)),
+		C.uint64_t(srcOff), C.uint64_t(dstOff), C.uint64_t(size))
+}

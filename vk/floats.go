@@ -29,3 +29,21 @@ func (b *Buffer) WriteUint32(off int, src []uint32) error { return b.Write(4*off
 
 // ReadUint32 reads len(dst) uint32s from element offset off.
 func (b *Buffer) ReadUint32(off int, dst []uint32) error { return b.Read(4*off, u32Bytes(dst)) }
+
+// MappedFloat32 is Mapped viewed as float32s (nil when not host-visible).
+func (b *Buffer) MappedFloat32() []float32 {
+	m := b.Mapped()
+	if len(m) < 4 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&m[0])), len(m)/4)
+}
+
+// MappedUint32 is Mapped viewed as uint32s (nil when not host-visible).
+func (b *Buffer) MappedUint32() []uint32 {
+	m := b.Mapped()
+	if len(m) < 4 {
+		return nil
+	}
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&m[0])), len(m)/4)
+}

@@ -1,7 +1,6 @@
 package vk
 
-// #include <stdlib.h>
-// #include <string.h>
+// #include "cvk.h"
 import "C"
 
 import (
@@ -138,35 +137,21 @@ func (k *Kernel) build(words []uint32) error {
 		return err
 	}
 	k.layout = layout
-	stage := vkg.PipelineShaderStageCreateInfo{
-		SType:  vkg.StructureTypePipelineShaderStageCreateInfo,
-		Stage:  vkg.ShaderStageComputeBit,
-		Module: k.module,
-		PName:  "main\x00",
+	var spec *C.uint32_t
+	if len(k.Spec.Constants) > 32 {
+		return fmt.Errorf("%d specialization constants, at most 32", len(k.Spec.Constants))
 	}
-	if n := len(k.Spec.Constants); n > 0 {
-		data := C.malloc(C.size_t(4 * n))
-		defer C.free(data)
-		C.memcpy(data, unsafe.Pointer(&k.Spec.Constants[0]), C.size_t(4*n))
-		entries := make([]vkg.SpecializationMapEntry, n)
-		for i := range entries {
-			entries[i] = vkg.SpecializationMapEntry{ConstantID: uint32(i), Offset: uint32(4 * i), Size: 4}
-		}
-		stage.PSpecializationInfo = []vkg.SpecializationInfo{{
-			MapEntryCount: uint32(n), PMapEntries: entries, DataSize: uint(4 * n), PData: data,
-		}}
+	if len(k.Spec.Constants) > 0 {
+		spec = (*C.uint32_t)(unsafe.Pointer(&k.Spec.Constants[0]))
 	}
-	pipes := make([]vkg.Pipeline, 1)
-	err = check("vkCreateComputePipelines", vkg.CreateComputePipelines(d.dev, d.pcache.handle(), 1,
-		[]vkg.ComputePipelineCreateInfo{{
-			SType:  vkg.StructureTypeComputePipelineCreateInfo,
-			Stage:  stage,
-			Layout: k.layout,
-		}}, nil, pipes))
-	if err != nil {
-		return err
+	var pipe C.VkPipeline
+	r := C.mvk_create_compute_pipeline(d.in.c, d.cdev, C.VkPipelineCache(unsafe.Pointer(d.pcache.handle())),
+		C.VkShaderModule(unsafe.Pointer(k.module)), C.VkPipelineLayout(unsafe.Pointer(k.layout)),
+		spec, C.uint32_t(len(k.Spec.Constants)), &pipe)
+	if r != C.VK_SUCCESS {
+		return fmt.Errorf("vulkan: vkCreateComputePipelines: %w", Result(r))
 	}
-	k.pipe = pipes[0]
+	k.pipe = vkg.Pipeline(unsafe.Pointer(pipe))
 	return nil
 }
 

@@ -123,12 +123,7 @@ func (r *Recording) checkOpen(what string) bool {
 func (r *Recording) barrier(srcStage vkg.PipelineStageFlagBits, srcAccess vkg.AccessFlagBits) {
 	dstStage := vkg.PipelineStageComputeShaderBit | vkg.PipelineStageTransferBit
 	dstAccess := vkg.AccessShaderReadBit | vkg.AccessShaderWriteBit | vkg.AccessTransferReadBit | vkg.AccessTransferWriteBit
-	vkg.CmdPipelineBarrier(r.cmd, vkg.PipelineStageFlags(srcStage), vkg.PipelineStageFlags(dstStage), 0,
-		1, []vkg.MemoryBarrier{{
-			SType:         vkg.StructureTypeMemoryBarrier,
-			SrcAccessMask: vkg.AccessFlags(srcAccess),
-			DstAccessMask: vkg.AccessFlags(dstAccess),
-		}}, 0, nil, 0, nil)
+	r.d.cmdBarrier(r.cmd, uint32(srcStage), uint32(dstStage), uint32(srcAccess), uint32(dstAccess))
 	r.epoch++
 	r.Barriers++
 }
@@ -237,9 +232,7 @@ func (r *Recording) Copy(dst, src Span) {
 		return
 	}
 	r.order([]use{{src, Read}, {dst, Write}})
-	vkg.CmdCopyBuffer(r.cmd, src.Buf.buf, dst.Buf.buf, 1, []vkg.BufferCopy{{
-		SrcOffset: vkg.DeviceSize(src.Offset), DstOffset: vkg.DeviceSize(dst.Offset), Size: vkg.DeviceSize(dst.Size),
-	}})
+	r.d.cmdCopy(r.cmd, src.Buf.buf, dst.Buf.buf, src.Offset, dst.Offset, dst.Size)
 }
 
 // Fill records setting every 32-bit word of dst to value; dst's offset and
@@ -265,14 +258,9 @@ func (r *Recording) End() error {
 	}
 	r.ended = true
 	// Make every write visible to the host once the fence signals.
-	vkg.CmdPipelineBarrier(r.cmd,
-		vkg.PipelineStageFlags(vkg.PipelineStageComputeShaderBit|vkg.PipelineStageTransferBit),
-		vkg.PipelineStageFlags(vkg.PipelineStageHostBit), 0,
-		1, []vkg.MemoryBarrier{{
-			SType:         vkg.StructureTypeMemoryBarrier,
-			SrcAccessMask: vkg.AccessFlags(vkg.AccessShaderWriteBit | vkg.AccessTransferWriteBit),
-			DstAccessMask: vkg.AccessFlags(vkg.AccessHostReadBit),
-		}}, 0, nil, 0, nil)
+	r.d.cmdBarrier(r.cmd, uint32(vkg.PipelineStageComputeShaderBit|vkg.PipelineStageTransferBit),
+		uint32(vkg.PipelineStageHostBit), uint32(vkg.AccessShaderWriteBit|vkg.AccessTransferWriteBit),
+		uint32(vkg.AccessHostReadBit))
 	if err := check("vkEndCommandBuffer", vkg.EndCommandBuffer(r.cmd)); err != nil {
 		r.fail(err)
 	}
@@ -292,12 +280,7 @@ func (r *Recording) Submit() error {
 	if err := check("vkResetFences", vkg.ResetFences(r.d.dev, 1, []vkg.Fence{r.fence})); err != nil {
 		return err
 	}
-	err := check("vkQueueSubmit", vkg.QueueSubmit(r.d.queue, 1, []vkg.SubmitInfo{{
-		SType:              vkg.StructureTypeSubmitInfo,
-		CommandBufferCount: 1,
-		PCommandBuffers:    []vkg.CommandBuffer{r.cmd},
-	}}, r.fence))
-	if err != nil {
+	if err := r.d.queueSubmit(r.cmd, r.fence); err != nil {
 		return err
 	}
 	r.queued = true
