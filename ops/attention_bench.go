@@ -52,19 +52,9 @@ type attnBenchCase struct {
 func (o *Ops) BenchAttention(s AttentionBenchSpec, budget time.Duration) ([]BenchResult, error) {
 	b, h, l, d := s.B, s.H, s.L, s.D
 	attnCheck("BenchAttention", b, l, h, d)
-	var bufs []*vk.Buffer
-	defer func() {
-		for _, x := range bufs {
-			x.Release()
-		}
-	}()
-	mk := func(name string, n int) (*vk.Buffer, error) {
-		x, err := randomBuffer(o.d, name, n, uint64(len(bufs)+1))
-		if err == nil {
-			bufs = append(bufs, x)
-		}
-		return x, err
-	}
+	bufs := &benchBuffers{d: o.d}
+	defer bufs.release()
+	mk := bufs.make
 	qkv, err := mk("qkv", b*l*3*h*d)
 	if err != nil {
 		return nil, err

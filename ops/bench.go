@@ -54,6 +54,28 @@ func benchRecording(d *vk.Device, rec *vk.Recording, perRun, minRuns int, budget
 	return times[len(times)/2], times[0], len(times), nil
 }
 
+// benchBuffers are the random input buffers of one benchmark, released
+// together.
+type benchBuffers struct {
+	d    *vk.Device
+	bufs []*vk.Buffer
+}
+
+// make returns a new device buffer of n random float32s.
+func (bb *benchBuffers) make(name string, n int) (*vk.Buffer, error) {
+	b, err := randomBuffer(bb.d, name, n, uint64(len(bb.bufs)+1))
+	if err == nil {
+		bb.bufs = append(bb.bufs, b)
+	}
+	return b, err
+}
+
+func (bb *benchBuffers) release() {
+	for _, b := range bb.bufs {
+		b.Release()
+	}
+}
+
 // randomBuffer makes a device buffer of n float32s in [-1, 1).
 func randomBuffer(d *vk.Device, name string, n int, seed uint64) (*vk.Buffer, error) {
 	b, err := d.NewBuffer(name, 4*max(n, 1))

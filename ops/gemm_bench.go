@@ -21,19 +21,9 @@ func (o *Ops) BenchGemm(s GemmSpec, budget time.Duration) (BenchResult, error) {
 		FLOPs:   2 * float64(s.M) * float64(s.N) * float64(s.K) * float64(s.Batch),
 	}
 	lenOf := func(stride, size int) int { return (s.Batch-1)*stride + size }
-	var bufs []*vk.Buffer
-	defer func() {
-		for _, b := range bufs {
-			b.Release()
-		}
-	}()
-	mk := func(name string, n int) (*vk.Buffer, error) {
-		b, err := randomBuffer(o.d, name, n, uint64(len(bufs)+1))
-		if err == nil {
-			bufs = append(bufs, b)
-		}
-		return b, err
-	}
+	bufs := &benchBuffers{d: o.d}
+	defer bufs.release()
+	mk := bufs.make
 	a, err := mk("A", lenOf(s.StrideA, s.M*s.K))
 	if err != nil {
 		return res, err
@@ -138,7 +128,7 @@ func (o *Ops) TuneGemm(s GemmSpec, budget time.Duration, report func(BenchResult
 
 // gemmTuningFile is where the tuned configuration of a device is kept.
 func gemmTuningFile(dir string, info vk.DeviceInfo) string {
-	return filepath.Join(dir, fmt.Sprintf("gemm-%04x-%04x-%s.json", info.VendorID, info.DeviceID, sanitizeName(info.Name+"-"+info.DriverInfo)))
+	return filepath.Join(dir, "gemm-"+info.FileKey()+".json")
 }
 
 // TuningDir is the default directory for per-device tuning results.
@@ -186,17 +176,4 @@ func (o *Ops) LoadGemmTuning(dir string) (bool, error) {
 		return false, fmt.Errorf("gemm tuning %s: %w: delete it or rerun mae-vk bench gemm --tune", path, err)
 	}
 	return true, nil
-}
-
-func sanitizeName(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
-			b[i] = '_'
-		}
-	}
-	if len(b) > 80 {
-		b = b[:80]
-	}
-	return string(b)
 }

@@ -225,3 +225,19 @@ func selectDevice(infos []DeviceInfo, sel string) (int, error) {
 	}
 	return 0, fmt.Errorf("%w: no device name contains %q; devices are %s", ErrNoDevice, sel, strings.Join(names, ", "))
 }
+
+// FileKey names the device, its driver and the driver's version in a form
+// fit for file names, for per-device caches and tuning results.
+func (d DeviceInfo) FileKey() string {
+	b := []byte(d.Name + "-" + d.DriverInfo)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
+		if !ok {
+			b[i] = '_'
+		}
+	}
+	if len(b) > 80 {
+		b = b[:80]
+	}
+	return fmt.Sprintf("%04x-%04x-%s", d.VendorID, d.DeviceID, b)
+}

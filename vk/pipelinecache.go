@@ -5,7 +5,6 @@ package vk
 import "C"
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"unsafe"
@@ -30,8 +29,7 @@ func openPipelineCache(d *Device, dir string) (*pipelineCache, error) {
 			}
 		}
 		if dir != "" {
-			pc.path = filepath.Join(dir, fmt.Sprintf("pipelines-%04x-%04x-%s.bin",
-				d.Info.VendorID, d.Info.DeviceID, sanitize(d.Info.Driver+"-"+d.Info.DriverInfo)))
+			pc.path = filepath.Join(dir, "pipelines-"+d.Info.FileKey()+".bin")
 		}
 	}
 	info := vkg.PipelineCacheCreateInfo{SType: vkg.StructureTypePipelineCacheCreateInfo}
@@ -113,18 +111,4 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-func sanitize(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
-		if !ok {
-			b[i] = '_'
-		}
-	}
-	if len(b) > 80 {
-		b = b[:80]
-	}
-	return string(b)
 }
