@@ -170,10 +170,10 @@ func TestEvaluatePyTorchFile(t *testing.T) {
 	p := microWeights(t)
 	dir := t.TempDir()
 	ours, torch := filepath.Join(dir, "ours.safetensors"), filepath.Join(dir, "torch.safetensors")
-	if err := SaveSafetensors(ours, modelEntries(p), map[string]string{"format": "pt", ConfigMetadataKey: mustJSON(t, p.Config)}); err != nil {
+	if err := saveSafetensors(ours, modelEntries(p), map[string]string{"format": "pt", ConfigMetadataKey: mustJSON(t, p.Config)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := SaveSafetensors(torch, modelEntries(p), map[string]string{"format": "pt"}); err != nil {
+	if err := saveSafetensors(torch, modelEntries(p), map[string]string{"format": "pt"}); err != nil {
 		t.Fatal(err)
 	}
 	data := writeEvalIDX(t, 16, 28)
@@ -202,7 +202,7 @@ func TestLoadEvalWeightsErrors(t *testing.T) {
 	p := microWeights(t)
 	dir := t.TempDir()
 	good := filepath.Join(dir, "model.safetensors")
-	if err := SaveSafetensors(good, modelEntries(p), nil); err != nil {
+	if err := saveSafetensors(good, modelEntries(p), nil); err != nil {
 		t.Fatal(err)
 	}
 	full, err := os.ReadFile(good)
@@ -237,7 +237,7 @@ func TestEvaluateConvertsData(t *testing.T) {
 	p := microWeights(t)
 	dir := t.TempDir()
 	w1 := filepath.Join(dir, "micro.safetensors")
-	if err := SaveSafetensors(w1, modelEntries(p), nil); err != nil {
+	if err := saveSafetensors(w1, modelEntries(p), nil); err != nil {
 		t.Fatal(err)
 	}
 	rgb := p.Config
@@ -247,7 +247,7 @@ func TestEvaluateConvertsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	w3 := filepath.Join(dir, "rgb.safetensors")
-	if err := SaveSafetensors(w3, modelEntries(p3), map[string]string{ConfigMetadataKey: mustJSON(t, rgb)}); err != nil {
+	if err := saveSafetensors(w3, modelEntries(p3), map[string]string{ConfigMetadataKey: mustJSON(t, rgb)}); err != nil {
 		t.Fatal(err)
 	}
 	big := writeEvalIDX(t, 8, 32)

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/mae-vk/mae-vk/mae"
+	"github.com/mae-vk/mae-vk/safetensors"
 )
 
 // runCLIErr runs the app with args and returns what it printed to stdout
@@ -86,12 +87,16 @@ func microFiles(t *testing.T) (ckDir, torch string) {
 	if err := mae.SaveCheckpoint(ckDir, mae.Checkpoint{Params: p}); err != nil {
 		t.Fatal(err)
 	}
-	var ents []mae.SafetensorsEntry
+	var ents []safetensors.Entry
 	for _, tn := range p.Layout.Tensors {
-		ents = append(ents, mae.SafetensorsEntry{Name: tn.Name, Shape: tn.Shape, Data: p.Data[tn.Offset : tn.Offset+tn.Len()]})
+		ents = append(ents, safetensors.Entry{Name: tn.Name, Shape: tn.Shape, Data: p.Data[tn.Offset : tn.Offset+tn.Len()]})
 	}
 	torch = filepath.Join(t.TempDir(), "torch.safetensors")
-	if err := mae.SaveSafetensors(torch, ents, map[string]string{"format": "pt"}); err != nil {
+	var buf bytes.Buffer
+	if err := safetensors.Write(&buf, ents, map[string]string{"format": "pt"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(torch, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return ckDir, torch

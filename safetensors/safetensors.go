@@ -1,4 +1,4 @@
-package mae
+package safetensors
 
 import (
 	"bytes"
@@ -13,12 +13,12 @@ import (
 	"unicode/utf8"
 )
 
-// MaxSafetensorsHeader is the largest JSON header ReadSafetensors accepts,
+// MaxHeader is the largest JSON header Read accepts,
 // 100 MiB, as the reference safetensors implementation does.
-const MaxSafetensorsHeader = 100 << 20
+const MaxHeader = 100 << 20
 
-// safetensorsMetadataKey is the header key that holds the string metadata.
-const safetensorsMetadataKey = "__metadata__"
+// metadataKey is the header key that holds the string metadata.
+const metadataKey = "__metadata__"
 
 // dtypeSize returns the element size in bytes of a safetensors dtype, or 0
 // for an unknown one. Only F32, F16 and BF16 can be read as float32; the
@@ -38,8 +38,8 @@ func dtypeSize(dtype string) int {
 	return 0
 }
 
-// SafetensorsTensor describes one tensor of a safetensors file.
-type SafetensorsTensor struct {
+// Tensor describes one tensor of a safetensors file.
+type Tensor struct {
 	Name  string
 	DType string // "F32", "F16", "BF16", … as in the file
 	Shape []int
@@ -49,7 +49,7 @@ type SafetensorsTensor struct {
 
 // Len returns the number of elements, the product of the shape (1 for a
 // scalar).
-func (t SafetensorsTensor) Len() int {
+func (t Tensor) Len() int {
 	n := 1
 	for _, d := range t.Shape {
 		n *= d
@@ -57,33 +57,33 @@ func (t SafetensorsTensor) Len() int {
 	return n
 }
 
-// SafetensorsFile is a parsed and validated safetensors file. The header is
-// in memory; tensor data is read on demand. A file from OpenSafetensors
-// must be closed; one from ReadSafetensors or ParseSafetensors need not be.
-type SafetensorsFile struct {
+// File is a parsed and validated safetensors file. The header is
+// in memory; tensor data is read on demand. A file from Open
+// must be closed; one from Read or Parse need not be.
+type File struct {
 	Path     string            // the file name used in errors
 	Metadata map[string]string // the "__metadata__" entries, never nil
-	Tensors  []SafetensorsTensor
+	Tensors  []Tensor
 	r        io.ReaderAt
 	c        io.Closer
 	data     int64 // file offset of the data section
 	index    map[string]int
 }
 
-// ReadSafetensors reads and validates the whole safetensors file at path
-// into memory (see ParseSafetensors for what is checked).
-func ReadSafetensors(path string) (*SafetensorsFile, error) {
+// Read reads and validates the whole safetensors file at path
+// into memory (see Parse for what is checked).
+func Read(path string) (*File, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
-	return ParseSafetensors(path, b)
+	return Parse(path, b)
 }
 
-// OpenSafetensors reads and validates the header of the safetensors file at
+// Open reads and validates the header of the safetensors file at
 // path and keeps the file open to read tensors from it as needed, so that
 // a large model is never held twice in memory. Close the result.
-func OpenSafetensors(path string) (*SafetensorsFile, error) {
+func Open(path string) (*File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
@@ -93,7 +93,7 @@ func OpenSafetensors(path string) (*SafetensorsFile, error) {
 		f.Close()
 		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
 	}
-	sf, err := parseSafetensors(path, f, st.Size())
+	sf, err := parse(path, f, st.Size())
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -102,21 +102,21 @@ func OpenSafetensors(path string) (*SafetensorsFile, error) {
 	return sf, nil
 }
 
-// ParseSafetensors validates the safetensors file held in b; name is used
+// Parse validates the safetensors file held in b; name is used
 // in errors. It checks that the header length is at most
-// MaxSafetensorsHeader and fits the file, that the header is valid UTF-8
+// MaxHeader and fits the file, that the header is valid UTF-8
 // JSON with no duplicate names, that every entry has a known dtype, a
 // non-negative shape and two offsets, that the byte length of every tensor
 // is product(shape)·dtype size (without overflow), and that the tensors
 // tile the data section exactly: in offset order, each begins where the
 // previous one ends, the first at 0 and the last at the end of the file.
-func ParseSafetensors(name string, b []byte) (*SafetensorsFile, error) {
-	return parseSafetensors(name, bytes.NewReader(b), int64(len(b)))
+func Parse(name string, b []byte) (*File, error) {
+	return parse(name, bytes.NewReader(b), int64(len(b)))
 }
 
-// Close releases the file of OpenSafetensors; on other files it does
+// Close releases the file of Open; on other files it does
 // nothing.
-func (f *SafetensorsFile) Close() error {
+func (f *File) Close() error {
 	if f.c == nil {
 		return nil
 	}
@@ -126,16 +126,16 @@ func (f *SafetensorsFile) Close() error {
 }
 
 // Lookup returns the named tensor.
-func (f *SafetensorsFile) Lookup(name string) (SafetensorsTensor, bool) {
+func (f *File) Lookup(name string) (Tensor, bool) {
 	i, ok := f.index[name]
 	if !ok {
-		return SafetensorsTensor{}, false
+		return Tensor{}, false
 	}
 	return f.Tensors[i], true
 }
 
 // Float32 returns the named tensor converted to float32.
-func (f *SafetensorsFile) Float32(name string) ([]float32, error) {
+func (f *File) Float32(name string) ([]float32, error) {
 	t, ok := f.Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("safetensors: %s: no tensor %q", f.Path, name)
@@ -147,7 +147,7 @@ func (f *SafetensorsFile) Float32(name string) ([]float32, error) {
 // ReadFloat32 reads the named tensor into dst, converting F16 and BF16 to
 // float32; len(dst) must equal the tensor's element count. Other dtypes are
 // an error.
-func (f *SafetensorsFile) ReadFloat32(name string, dst []float32) error {
+func (f *File) ReadFloat32(name string, dst []float32) error {
 	t, ok := f.Lookup(name)
 	if !ok {
 		return fmt.Errorf("safetensors: %s: no tensor %q", f.Path, name)
@@ -222,7 +222,7 @@ type headerEntry struct {
 	DataOffsets []int64 `json:"data_offsets"`
 }
 
-func parseSafetensors(name string, r io.ReaderAt, size int64) (*SafetensorsFile, error) {
+func parse(name string, r io.ReaderAt, size int64) (*File, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("safetensors: %s: "+format, append([]any{name}, args...)...)
 	}
@@ -234,8 +234,8 @@ func parseSafetensors(name string, r io.ReaderAt, size int64) (*SafetensorsFile,
 		return nil, bad("reading the header length: %w", err)
 	}
 	n := binary.LittleEndian.Uint64(lenBuf[:])
-	if n > MaxSafetensorsHeader {
-		return nil, bad("header length %d exceeds the %d-byte limit; not a safetensors file, or a corrupt one", n, MaxSafetensorsHeader)
+	if n > MaxHeader {
+		return nil, bad("header length %d exceeds the %d-byte limit; not a safetensors file, or a corrupt one", n, MaxHeader)
 	}
 	if n > uint64(size-8) {
 		return nil, bad("header length %d exceeds the %d bytes after it; the file is truncated or not safetensors", n, size-8)
@@ -254,7 +254,7 @@ func parseSafetensors(name string, r io.ReaderAt, size int64) (*SafetensorsFile,
 	if err != nil {
 		return nil, bad("header: %w", err)
 	}
-	f := &SafetensorsFile{Path: name, Metadata: meta, r: r, data: 8 + int64(n), index: map[string]int{}}
+	f := &File{Path: name, Metadata: meta, r: r, data: 8 + int64(n), index: map[string]int{}}
 	dataLen := size - f.data
 	for _, e := range entries {
 		t, err := checkEntry(e.name, e.entry, dataLen)
@@ -302,7 +302,7 @@ func decodeHeader(header []byte) ([]namedEntry, map[string]string, error) {
 		if err := dec.Decode(&raw); err != nil {
 			return nil, nil, fmt.Errorf("entry %q: invalid JSON: %w", key, err)
 		}
-		if key == safetensorsMetadataKey {
+		if key == metadataKey {
 			if err := json.Unmarshal(raw, &meta); err != nil {
 				return nil, nil, fmt.Errorf("%s must map strings to strings: %w", key, err)
 			}
@@ -330,29 +330,29 @@ func decodeHeader(header []byte) ([]namedEntry, map[string]string, error) {
 
 // checkEntry validates one tensor entry against a data section of dataLen
 // bytes.
-func checkEntry(name string, e headerEntry, dataLen int64) (SafetensorsTensor, error) {
+func checkEntry(name string, e headerEntry, dataLen int64) (Tensor, error) {
 	size := dtypeSize(e.DType)
 	if size == 0 {
-		return SafetensorsTensor{}, fmt.Errorf("tensor %q: unknown dtype %q", name, e.DType)
+		return Tensor{}, fmt.Errorf("tensor %q: unknown dtype %q", name, e.DType)
 	}
 	if e.Shape == nil {
-		return SafetensorsTensor{}, fmt.Errorf("tensor %q: no shape", name)
+		return Tensor{}, fmt.Errorf("tensor %q: no shape", name)
 	}
 	if len(e.DataOffsets) != 2 {
-		return SafetensorsTensor{}, fmt.Errorf("tensor %q: data_offsets has %d values, want 2", name, len(e.DataOffsets))
+		return Tensor{}, fmt.Errorf("tensor %q: data_offsets has %d values, want 2", name, len(e.DataOffsets))
 	}
 	begin, end := e.DataOffsets[0], e.DataOffsets[1]
 	if begin < 0 || end < begin || end > dataLen {
-		return SafetensorsTensor{}, fmt.Errorf("tensor %q: data_offsets [%d, %d] outside the %d-byte data section (truncated file?)", name, begin, end, dataLen)
+		return Tensor{}, fmt.Errorf("tensor %q: data_offsets [%d, %d] outside the %d-byte data section (truncated file?)", name, begin, end, dataLen)
 	}
 	shape := make([]int, len(e.Shape))
 	count, nonzero := int64(1), int64(1) // nonzero: product of the non-zero dims
 	for i, d := range e.Shape {
 		if d < 0 {
-			return SafetensorsTensor{}, fmt.Errorf("tensor %q: negative dimension in shape %v", name, e.Shape)
+			return Tensor{}, fmt.Errorf("tensor %q: negative dimension in shape %v", name, e.Shape)
 		}
 		if d != 0 && nonzero > math.MaxInt/8/d { // keeps count·size and every int in range
-			return SafetensorsTensor{}, fmt.Errorf("tensor %q: shape %v is too large", name, e.Shape)
+			return Tensor{}, fmt.Errorf("tensor %q: shape %v is too large", name, e.Shape)
 		}
 		if d != 0 {
 			nonzero *= d
@@ -361,16 +361,16 @@ func checkEntry(name string, e headerEntry, dataLen int64) (SafetensorsTensor, e
 		shape[i] = int(d)
 	}
 	if count*int64(size) != end-begin {
-		return SafetensorsTensor{}, fmt.Errorf("tensor %q: %s shape %v needs %d bytes, data_offsets give %d", name, e.DType, e.Shape, count*int64(size), end-begin)
+		return Tensor{}, fmt.Errorf("tensor %q: %s shape %v needs %d bytes, data_offsets give %d", name, e.DType, e.Shape, count*int64(size), end-begin)
 	}
-	return SafetensorsTensor{Name: name, DType: e.DType, Shape: shape, Begin: begin, End: end}, nil
+	return Tensor{Name: name, DType: e.DType, Shape: shape, Begin: begin, End: end}, nil
 }
 
 // checkTiling checks that the tensors cover [0, dataLen) without gaps or
 // overlaps.
-func checkTiling(ts []SafetensorsTensor, dataLen int64) error {
+func checkTiling(ts []Tensor, dataLen int64) error {
 	order := slices.Clone(ts)
-	slices.SortStableFunc(order, func(a, b SafetensorsTensor) int {
+	slices.SortStableFunc(order, func(a, b Tensor) int {
 		if a.Begin != b.Begin {
 			return cmpInt64(a.Begin, b.Begin)
 		}
@@ -404,29 +404,29 @@ func cmpInt64(a, b int64) int {
 	return 0
 }
 
-// SafetensorsEntry is one float32 tensor to write.
-type SafetensorsEntry struct {
+// Entry is one float32 tensor to write.
+type Entry struct {
 	Name  string
 	Shape []int
 	Data  []float32 // product(Shape) values, row-major
 }
 
-// WriteSafetensors writes entries as F32 tensors, sorted by name, with
+// Write writes entries as F32 tensors, sorted by name, with
 // metadata (may be nil), to w. The header is padded with spaces to a
 // multiple of 8 bytes. It fails on an empty or duplicate name or a shape
 // that does not match the data length.
-func WriteSafetensors(w io.Writer, entries []SafetensorsEntry, metadata map[string]string) error {
+func Write(w io.Writer, entries []Entry, metadata map[string]string) error {
 	sorted := slices.Clone(entries)
-	slices.SortFunc(sorted, func(a, b SafetensorsEntry) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(sorted, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
 	header := make(map[string]any, len(sorted)+1)
 	var off int64
 	for i, e := range sorted {
 		switch {
-		case e.Name == "" || e.Name == safetensorsMetadataKey:
+		case e.Name == "" || e.Name == metadataKey:
 			return fmt.Errorf("safetensors: invalid tensor name %q", e.Name)
 		case i > 0 && sorted[i-1].Name == e.Name:
 			return fmt.Errorf("safetensors: duplicate tensor %q", e.Name)
-		case (SafetensorsTensor{Shape: e.Shape}).Len() != len(e.Data) || slices.ContainsFunc(e.Shape, func(d int) bool { return d < 0 }):
+		case (Tensor{Shape: e.Shape}).Len() != len(e.Data) || slices.ContainsFunc(e.Shape, func(d int) bool { return d < 0 }):
 			return fmt.Errorf("safetensors: tensor %q: shape %v does not hold %d values", e.Name, e.Shape, len(e.Data))
 		}
 		end := off + 4*int64(len(e.Data))
@@ -434,7 +434,7 @@ func WriteSafetensors(w io.Writer, entries []SafetensorsEntry, metadata map[stri
 		off = end
 	}
 	if len(metadata) > 0 {
-		header[safetensorsMetadataKey] = metadata
+		header[metadataKey] = metadata
 	}
 	js, err := json.Marshal(header) // map keys come out sorted
 	if err != nil {
@@ -465,16 +465,6 @@ func WriteSafetensors(w io.Writer, entries []SafetensorsEntry, metadata map[stri
 	}
 	if _, err := w.Write(buf); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
-	}
-	return nil
-}
-
-// SaveSafetensors writes entries and metadata to path atomically (see
-// WriteSafetensors): a crash leaves either the old file or the new one.
-func SaveSafetensors(path string, entries []SafetensorsEntry, metadata map[string]string) error {
-	err := writeFileAtomic(path, func(w io.Writer) error { return WriteSafetensors(w, entries, metadata) })
-	if err != nil {
-		return fmt.Errorf("%w (check that the directory is writable and the disk not full)", err)
 	}
 	return nil
 }

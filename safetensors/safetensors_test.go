@@ -1,4 +1,4 @@
-package mae
+package safetensors
 
 import (
 	"bytes"
@@ -11,28 +11,28 @@ import (
 	"testing"
 )
 
-// rawSafetensors builds a file from a literal header and data, without
+// rawFile builds a file from a literal header and data, without
 // any checking.
-func rawSafetensors(header string, data []byte) []byte {
+func rawFile(header string, data []byte) []byte {
 	b := binary.LittleEndian.AppendUint64(nil, uint64(len(header)))
 	return append(append(b, header...), data...)
 }
 
 func TestSafetensorsRoundTrip(t *testing.T) {
-	ents := []SafetensorsEntry{
+	ents := []Entry{
 		{Name: "b", Shape: []int{2, 3}, Data: []float32{1, -2, 3.5, float32(math.Inf(1)), math.Float32frombits(0x7fc00123), -0}},
 		{Name: "a", Shape: []int{}, Data: []float32{42}},
 		{Name: "empty", Shape: []int{0, 4}, Data: nil},
 	}
 	var buf bytes.Buffer
-	if err := WriteSafetensors(&buf, ents, map[string]string{"format": "pt", "k": "v\"<>"}); err != nil {
+	if err := Write(&buf, ents, map[string]string{"format": "pt", "k": "v\"<>"}); err != nil {
 		t.Fatal(err)
 	}
 	b := buf.Bytes()
 	if n := binary.LittleEndian.Uint64(b); n%8 != 0 {
 		t.Errorf("header length %d not padded to 8", n)
 	}
-	f, err := ParseSafetensors("mem", b)
+	f, err := Parse("mem", b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,10 +70,10 @@ func TestSafetensorsHalfFormats(t *testing.T) {
 	hdr := `{"h":{"dtype":"F16","shape":[5],"data_offsets":[4,14]},"b":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}`
 	dir := t.TempDir()
 	path := filepath.Join(dir, "half.safetensors")
-	if err := os.WriteFile(path, rawSafetensors(hdr, data), 0o644); err != nil {
+	if err := os.WriteFile(path, rawFile(hdr, data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, open := range []func(string) (*SafetensorsFile, error){ReadSafetensors, OpenSafetensors} {
+	for _, open := range []func(string) (*File, error){Read, Open} {
 		f, err := open(path)
 		if err != nil {
 			t.Fatal(err)
@@ -104,31 +104,31 @@ func TestSafetensorsHostile(t *testing.T) {
 		{"short", []byte{1, 2, 3}, "too short"},
 		{"huge header", append(huge, "{}"...), "exceeds the"},
 		{"header past end", append(binary.LittleEndian.AppendUint64(nil, 50), "{}"...), "truncated"},
-		{"not object", rawSafetensors(`[1]`, nil), "start with '{'"},
-		{"bad json", rawSafetensors(`{"a":`, nil), "invalid JSON"},
-		{"trailing", rawSafetensors(`{} {}`, nil), "after the JSON"},
-		{"bad utf8", rawSafetensors("{\"\xff\":1}", nil), "UTF-8"},
-		{"duplicate", rawSafetensors(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, f32(1)), `duplicate entry "a"`},
-		{"dtype", rawSafetensors(`{"a":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}}`, f32(1)), `"a": unknown dtype`},
-		{"null entry", rawSafetensors(`{"a":null}`, nil), `"a": unknown dtype`},
-		{"unknown field", rawSafetensors(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"x":1}}`, f32(1)), `unknown field`},
-		{"no shape", rawSafetensors(`{"a":{"dtype":"F32","data_offsets":[0,4]}}`, f32(1)), `"a": no shape`},
-		{"neg dim", rawSafetensors(`{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}`, f32(1)), "negative"},
-		{"offsets", rawSafetensors(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}`, f32(1)), "2"},
-		{"reversed", rawSafetensors(`{"a":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}}`, f32(1)), "outside"},
-		{"past data", rawSafetensors(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, f32(1)), "outside"},
-		{"overflow", rawSafetensors(`{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}`, nil), "too large"},
-		{"overflow zero", rawSafetensors(`{"a":{"dtype":"F32","shape":[0,4294967296,4294967296,4294967296],"data_offsets":[0,0]}}`, nil), "too large"},
-		{"length", rawSafetensors(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}`, f32(1)), "needs 8 bytes"},
-		{"overlap", rawSafetensors(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, f32(2)), "overlaps"},
-		{"gap", rawSafetensors(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, f32(2)), "gap"},
-		{"extra data", rawSafetensors(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, f32(2)), "extra data"},
-		{"metadata type", rawSafetensors(`{"__metadata__":{"a":1}}`, nil), "strings to strings"},
-		{"float offset", rawSafetensors(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4.5]}}`, f32(1)), `"a"`},
+		{"not object", rawFile(`[1]`, nil), "start with '{'"},
+		{"bad json", rawFile(`{"a":`, nil), "invalid JSON"},
+		{"trailing", rawFile(`{} {}`, nil), "after the JSON"},
+		{"bad utf8", rawFile("{\"\xff\":1}", nil), "UTF-8"},
+		{"duplicate", rawFile(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, f32(1)), `duplicate entry "a"`},
+		{"dtype", rawFile(`{"a":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}}`, f32(1)), `"a": unknown dtype`},
+		{"null entry", rawFile(`{"a":null}`, nil), `"a": unknown dtype`},
+		{"unknown field", rawFile(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"x":1}}`, f32(1)), `unknown field`},
+		{"no shape", rawFile(`{"a":{"dtype":"F32","data_offsets":[0,4]}}`, f32(1)), `"a": no shape`},
+		{"neg dim", rawFile(`{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}`, f32(1)), "negative"},
+		{"offsets", rawFile(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}`, f32(1)), "2"},
+		{"reversed", rawFile(`{"a":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}}`, f32(1)), "outside"},
+		{"past data", rawFile(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, f32(1)), "outside"},
+		{"overflow", rawFile(`{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}`, nil), "too large"},
+		{"overflow zero", rawFile(`{"a":{"dtype":"F32","shape":[0,4294967296,4294967296,4294967296],"data_offsets":[0,0]}}`, nil), "too large"},
+		{"length", rawFile(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}`, f32(1)), "needs 8 bytes"},
+		{"overlap", rawFile(`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, f32(2)), "overlaps"},
+		{"gap", rawFile(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, f32(2)), "gap"},
+		{"extra data", rawFile(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, f32(2)), "extra data"},
+		{"metadata type", rawFile(`{"__metadata__":{"a":1}}`, nil), "strings to strings"},
+		{"float offset", rawFile(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4.5]}}`, f32(1)), `"a"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseSafetensors("evil.safetensors", c.file)
+			_, err := Parse("evil.safetensors", c.file)
 			if err == nil {
 				t.Fatalf("no error")
 			}
@@ -141,7 +141,7 @@ func TestSafetensorsHostile(t *testing.T) {
 
 func TestSafetensorsPaddedAndNonFloat(t *testing.T) {
 	hdr := `{"__metadata__":null,"i":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}   `
-	f, err := ParseSafetensors("p", rawSafetensors(hdr, make([]byte, 8)))
+	f, err := Parse("p", rawFile(hdr, make([]byte, 8)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,14 +153,14 @@ func TestSafetensorsPaddedAndNonFloat(t *testing.T) {
 	}
 }
 
-func TestWriteSafetensorsRejects(t *testing.T) {
-	for _, ents := range [][]SafetensorsEntry{
+func TestWriteRejects(t *testing.T) {
+	for _, ents := range [][]Entry{
 		{{Name: "a", Shape: []int{2}, Data: []float32{1}}},
 		{{Name: "a", Shape: []int{1}, Data: []float32{1}}, {Name: "a", Shape: []int{1}, Data: []float32{1}}},
 		{{Name: "", Shape: []int{1}, Data: []float32{1}}},
 		{{Name: "n", Shape: []int{-1, -1}, Data: []float32{1}}},
 	} {
-		if err := WriteSafetensors(&bytes.Buffer{}, ents, nil); err == nil {
+		if err := Write(&bytes.Buffer{}, ents, nil); err == nil {
 			t.Errorf("%+v: no error", ents)
 		}
 	}
@@ -170,16 +170,16 @@ func TestWriteSafetensorsRejects(t *testing.T) {
 // it accepts reads back and re-encodes to the same values.
 func FuzzSafetensors(f *testing.F) {
 	var buf bytes.Buffer
-	WriteSafetensors(&buf, []SafetensorsEntry{{Name: "w", Shape: []int{2, 2}, Data: []float32{1, 2, 3, 4}}, {Name: "b", Shape: []int{2}, Data: []float32{-1, 0.5}}}, map[string]string{"format": "pt"})
+	Write(&buf, []Entry{{Name: "w", Shape: []int{2, 2}, Data: []float32{1, 2, 3, 4}}, {Name: "b", Shape: []int{2}, Data: []float32{-1, 0.5}}}, map[string]string{"format": "pt"})
 	f.Add(buf.Bytes())
-	f.Add(rawSafetensors(`{"h":{"dtype":"F16","shape":[1],"data_offsets":[0,2]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[2,4]}}`, []byte{0, 0x3c, 0x80, 0x3f}))
-	f.Add(rawSafetensors(`{}`, nil))
+	f.Add(rawFile(`{"h":{"dtype":"F16","shape":[1],"data_offsets":[0,2]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[2,4]}}`, []byte{0, 0x3c, 0x80, 0x3f}))
+	f.Add(rawFile(`{}`, nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		sf, err := ParseSafetensors("fuzz", b)
+		sf, err := Parse("fuzz", b)
 		if err != nil {
 			return
 		}
-		var ents []SafetensorsEntry
+		var ents []Entry
 		for _, tt := range sf.Tensors {
 			v, err := sf.Float32(tt.Name)
 			if err != nil {
@@ -188,16 +188,16 @@ func FuzzSafetensors(f *testing.F) {
 				}
 				continue
 			}
-			ents = append(ents, SafetensorsEntry{Name: tt.Name, Shape: tt.Shape, Data: v})
+			ents = append(ents, Entry{Name: tt.Name, Shape: tt.Shape, Data: v})
 		}
-		if len(ents) == 0 || slices.ContainsFunc(ents, func(e SafetensorsEntry) bool { return e.Name == "" }) {
+		if len(ents) == 0 || slices.ContainsFunc(ents, func(e Entry) bool { return e.Name == "" }) {
 			return
 		}
 		var out bytes.Buffer
-		if err := WriteSafetensors(&out, ents, sf.Metadata); err != nil {
+		if err := Write(&out, ents, sf.Metadata); err != nil {
 			t.Fatalf("re-encoding: %v", err)
 		}
-		back, err := ParseSafetensors("back", out.Bytes())
+		back, err := Parse("back", out.Bytes())
 		if err != nil {
 			t.Fatalf("re-parsing: %v", err)
 		}
