@@ -13,6 +13,10 @@ import (
 	"github.com/mae-vk/mae-vk/safetensors"
 )
 
+// ErrNoCheckpoint is wrapped by the error of LatestCheckpoint (and so of
+// LoadCheckpoint) for a directory with no complete checkpoint at all.
+var ErrNoCheckpoint = errors.New("no complete checkpoint")
+
 // LatestCheckpoint returns the checkpoint directory that dir designates:
 // dir itself if it holds model.safetensors, else the one dir/latest names,
 // else (latest missing, or naming a missing directory after a crash) the
@@ -37,7 +41,7 @@ func LatestCheckpoint(dir string) (string, error) {
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return "", fmt.Errorf("mae: no checkpoint in %s: %w", dir, err)
+		return "", fmt.Errorf("mae: %w in %s: %w", ErrNoCheckpoint, dir, err)
 	}
 	best, found := int64(-1), ""
 	for _, e := range ents {
@@ -48,7 +52,7 @@ func LatestCheckpoint(dir string) (string, error) {
 		}
 	}
 	if found == "" {
-		return "", fmt.Errorf("mae: no checkpoint in %s (want a %s file or ckpt-<step> directories)", dir, LatestFile)
+		return "", fmt.Errorf("mae: %w in %s (want a %s file or ckpt-<step> directories)", ErrNoCheckpoint, dir, LatestFile)
 	}
 	return found, nil
 }
@@ -115,4 +119,13 @@ func loadMoments(path string, l *Layout) (m, v []float32, err error) {
 		return nil, nil, err
 	}
 	return m, v, nil
+}
+
+// checkpointRoot turns a run directory into its checkpoint directory;
+// anything else (a checkpoint directory, or one holding ckpt-*) is kept.
+func checkpointRoot(path string) string {
+	if st, err := os.Stat(filepath.Join(path, "checkpoints")); err == nil && st.IsDir() {
+		return filepath.Join(path, "checkpoints")
+	}
+	return path
 }

@@ -3,6 +3,8 @@ package mae
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 )
 
 // Config is the architecture and loss of a MaskedAutoencoderViT
@@ -73,12 +75,14 @@ func Preset(name string) (Config, error) {
 // Validate reports the first inconsistency in c: non-positive sizes, an image
 // not divisible into patches, a width not divisible by its head count or
 // not by 4 (the 2-D sin-cos embedding splits it into four equal parts), a
-// mask ratio outside [0, 1) or one that keeps no patch, or a non-positive
+// mask ratio outside (0, 1) or one that keeps or hides no patch, or a non-positive
 // LayerNorm epsilon.
 func (c Config) Validate() error {
 	var errs []error
+	// Every message starts with the field's name.
 	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("mae: config: "+format, args...))
+		field, rest, _ := strings.Cut(fmt.Sprintf(format, args...), " ")
+		errs = append(errs, &ConfigError{Field: field, Value: fieldValue(c, field), Reason: rest})
 	}
 	for _, f := range []struct {
 		name string
@@ -89,42 +93,59 @@ func (c Config) Validate() error {
 		{"DecDim", c.DecDim}, {"DecDepth", c.DecDepth}, {"DecHeads", c.DecHeads},
 	} {
 		if f.v <= 0 {
-			bad("%s = %d, want > 0", f.name, f.v)
+			bad("%s must be positive", f.name)
 		}
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
 	if c.ImageSize%c.PatchSize != 0 {
-		bad("ImageSize %d is not a multiple of PatchSize %d", c.ImageSize, c.PatchSize)
+		bad("ImageSize is not a multiple of PatchSize %d", c.PatchSize)
 	}
 	if c.EncDim%c.EncHeads != 0 {
-		bad("EncDim %d is not divisible by EncHeads %d", c.EncDim, c.EncHeads)
+		bad("EncDim is not divisible by EncHeads %d", c.EncHeads)
 	}
 	if c.DecDim%c.DecHeads != 0 {
-		bad("DecDim %d is not divisible by DecHeads %d", c.DecDim, c.DecHeads)
+		bad("DecDim is not divisible by DecHeads %d", c.DecHeads)
 	}
 	if c.EncDim%4 != 0 {
-		bad("EncDim %d is not a multiple of 4 (2-D sin-cos position embedding)", c.EncDim)
+		bad("EncDim is not a multiple of 4 (2-D sin-cos position embedding)")
 	}
 	if c.DecDim%4 != 0 {
-		bad("DecDim %d is not a multiple of 4 (2-D sin-cos position embedding)", c.DecDim)
+		bad("DecDim is not a multiple of 4 (2-D sin-cos position embedding)")
 	}
 	if !(c.MLPRatio > 0) || c.EncMLPDim() < 1 || c.DecMLPDim() < 1 {
-		bad("MLPRatio %v gives an empty MLP", c.MLPRatio)
+		bad("MLPRatio gives an empty MLP")
 	}
-	if !(c.MaskRatio >= 0 && c.MaskRatio < 1) {
-		bad("MaskRatio %v outside [0, 1)", c.MaskRatio)
+	if !(c.MaskRatio > 0 && c.MaskRatio < 1) {
+		bad("MaskRatio is outside (0, 1): give the fraction of patches to hide, e.g. 0.75")
 	} else if c.ImageSize%c.PatchSize == 0 && c.KeepCount() < 1 {
-		bad("MaskRatio %v keeps no patch of %d", c.MaskRatio, c.NumPatches())
+		bad("MaskRatio keeps no patch of %d: lower it", c.NumPatches())
+	} else if c.ImageSize%c.PatchSize == 0 && c.KeepCount() >= c.NumPatches() {
+		bad("MaskRatio hides no patch of %d: raise it", c.NumPatches())
 	}
 	if !(c.LNEps > 0) {
-		bad("LNEps %v, want > 0", c.LNEps)
+		bad("LNEps must be positive")
 	}
 	if c.NormPixLoss && c.PatchDim() < 2 {
 		bad("NormPixLoss needs at least 2 values per patch, have %d", c.PatchDim())
 	}
 	return errors.Join(errs...)
+}
+
+// Summary is the architecture in one line: "28 px, patch 4, encoder
+// 128×4 (4 heads), decoder 64×2 (2 heads), mask 0.75".
+func (c Config) Summary() string {
+	return fmt.Sprintf("%d px, %d channels, patch %d, encoder %d×%d (%d heads), decoder %d×%d (%d heads), mask %g",
+		c.ImageSize, c.Channels, c.PatchSize, c.EncDim, c.EncDepth, c.EncHeads, c.DecDim, c.DecDepth, c.DecHeads, c.MaskRatio)
+}
+
+// fieldValue is the value of c's field name, for ConfigError.
+func fieldValue(c Config, name string) any {
+	if f := reflect.ValueOf(c).FieldByName(name); f.IsValid() {
+		return f.Interface()
+	}
+	return nil
 }
 
 // GridSize returns the patches per side, ImageSize/PatchSize.

@@ -22,6 +22,7 @@ type Inputs struct {
 }
 
 // NewInputs allocates one set of step inputs for the model's batch size.
+// The caller owns them: release them with Inputs.Release.
 func (m *Model) NewInputs() (*Inputs, error) {
 	c, s := m.Cfg, m.seq
 	in := &Inputs{}
@@ -29,9 +30,6 @@ func (m *Model) NewInputs() (*Inputs, error) {
 	mk := func(dst **vk.Buffer, name string, n int) {
 		if err == nil {
 			*dst, err = m.d.NewHostBuffer(name, 4*max(n, 1))
-			if err == nil {
-				m.owned = append(m.owned, *dst)
-			}
 		}
 	}
 	mk(&in.Images, "images", s.n*c.Channels*c.ImageSize*c.ImageSize)
@@ -41,7 +39,22 @@ func (m *Model) NewInputs() (*Inputs, error) {
 	mk(&in.Hyper, "adamw hyper", ops.AdamWHyperFloats)
 	mk(&in.Loss, "loss", 1)
 	mk(&in.Norm, "grad norm", 1)
-	return in, err
+	if err != nil {
+		in.Release()
+		return nil, fmt.Errorf("mae: step inputs: %w", err)
+	}
+	return in, nil
+}
+
+// Release frees the buffers of in; a second call does nothing. The device
+// must be done with them.
+func (in *Inputs) Release() {
+	for _, b := range []**vk.Buffer{&in.Images, &in.IDsKeep, &in.IDsRestore, &in.Mask, &in.Hyper, &in.Loss, &in.Norm} {
+		if *b != nil {
+			(*b).Release()
+			*b = nil
+		}
+	}
 }
 
 // SetBatch writes a batch of normalized images [N, C, H, W] and its masking.

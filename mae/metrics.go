@@ -23,6 +23,7 @@ type MetricsRecord struct {
 	GradNorm  float64   // global gradient norm before clipping
 	Time      time.Time // wall-clock time of the record
 	Eval      bool      // an evaluation record: Loss is the held-out loss
+	Skipped   bool      // the step's gradient was not finite and was not applied
 }
 
 // metricsLine is MetricsRecord on disk.
@@ -35,6 +36,7 @@ type metricsLine struct {
 	GradNorm  jsonFloat `json:"grad_norm"`
 	Time      time.Time `json:"time"`
 	Eval      bool      `json:"eval,omitempty"`
+	Skipped   bool      `json:"skipped,omitempty"`
 }
 
 // MetricsWriter appends records to a metrics.jsonl file, one JSON object
@@ -89,7 +91,7 @@ func dropPartialLine(f *os.File) error {
 func (w *MetricsWriter) Write(r MetricsRecord) error {
 	b, err := json.Marshal(metricsLine{
 		Step: r.Step, Epoch: r.Epoch, Loss: jsonFloat(r.Loss), LR: jsonFloat(r.LR),
-		ImgPerSec: jsonFloat(r.ImgPerSec), GradNorm: jsonFloat(r.GradNorm), Time: r.Time, Eval: r.Eval,
+		ImgPerSec: jsonFloat(r.ImgPerSec), GradNorm: jsonFloat(r.GradNorm), Time: r.Time, Eval: r.Eval, Skipped: r.Skipped,
 	})
 	if err != nil {
 		return fmt.Errorf("mae: encoding metrics: %w", err)
@@ -144,7 +146,7 @@ func ReadMetrics(path string) ([]MetricsRecord, error) {
 		}
 		out = append(out, MetricsRecord{
 			Step: m.Step, Epoch: m.Epoch, Loss: float64(m.Loss), LR: float64(m.LR),
-			ImgPerSec: float64(m.ImgPerSec), GradNorm: float64(m.GradNorm), Time: m.Time, Eval: m.Eval,
+			ImgPerSec: float64(m.ImgPerSec), GradNorm: float64(m.GradNorm), Time: m.Time, Eval: m.Eval, Skipped: m.Skipped,
 		})
 	}
 	return out, nil
@@ -157,7 +159,7 @@ type LossPoint struct {
 }
 
 // LossCurve splits records into the training and evaluation loss curves,
-// in step order. When the steps go back (a run resumed from a checkpoint
+// in step order, leaving out skipped steps. When the steps go back (a run resumed from a checkpoint
 // older than its last records), the points of the abandoned run from that
 // step on are dropped.
 func LossCurve(records []MetricsRecord) (train, eval []LossPoint) {
@@ -168,9 +170,11 @@ func LossCurve(records []MetricsRecord) (train, eval []LossPoint) {
 		return append(pts, LossPoint{r.Step, r.Loss})
 	}
 	for _, r := range records {
-		if r.Eval {
+		switch {
+		case r.Eval:
 			eval = add(eval, r)
-		} else {
+		case r.Skipped:
+		default:
 			train = add(train, r)
 		}
 	}

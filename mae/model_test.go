@@ -32,6 +32,7 @@ func gpuModelWith(t *testing.T, p *Params, n int, opts vk.Options) (*Model, *Inp
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(in.Release)
 	return m, in
 }
 

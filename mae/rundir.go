@@ -28,10 +28,17 @@ type RunDir struct {
 	Path string
 }
 
-// NewRunDir creates (or reuses) the run directory out. An empty out means a
-// new directory runs/<local time>, e.g. runs/2026-11-27T17-40-05, with a
-// "-2", "-3", … suffix if that name is taken. It checks that the directory
-// is writable by creating and removing a file in it.
+// ErrRunExists is wrapped by NewRunDir's error for a directory that
+// already holds a run.
+var ErrRunExists = errors.New("the directory already holds a training run")
+
+// NewRunDir creates the run directory out for a new run. An empty out
+// means a new directory runs/<local time>, e.g. runs/2026-11-27T17-40-05,
+// with a "-2", "-3", … suffix if that name is taken. An existing out is
+// used only if it holds no run (no config.json, metrics.jsonl or
+// checkpoints): a run is continued with OpenRunDir, never overwritten. It
+// checks that the directory is writable by creating and removing a file in
+// it.
 func NewRunDir(out string) (*RunDir, error) {
 	var err error
 	if out == "" {
@@ -40,15 +47,38 @@ func NewRunDir(out string) (*RunDir, error) {
 		err = os.MkdirAll(out, 0o755)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("mae: creating run directory: %w (choose another output directory)", err)
+		return nil, &ConfigError{Field: "Out", Value: out, Reason: "cannot create it (choose another output directory)", Err: err}
 	}
-	probe, err := os.CreateTemp(out, ".write-test-*")
+	r := &RunDir{Path: out}
+	for _, f := range []string{r.ConfigPath(), r.MetricsPath(), r.CheckpointDir()} {
+		if fileExists(f) {
+			return nil, &ConfigError{Field: "Out", Value: out, Reason: fmt.Sprintf("%s: continue it with --resume %s, or choose another --out", filepath.Base(f), out), Err: ErrRunExists}
+		}
+	}
+	return r, r.checkWritable()
+}
+
+// OpenRunDir opens the existing run directory path to continue its run.
+func OpenRunDir(path string) (*RunDir, error) {
+	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("mae: run directory %s is not writable: %w (choose another output directory)", out, err)
+		return nil, &ConfigError{Field: "Resume", Value: path, Reason: "no such run directory", Err: err}
+	}
+	if !st.IsDir() {
+		return nil, &ConfigError{Field: "Resume", Value: path, Reason: "not a directory: give the run directory"}
+	}
+	r := &RunDir{Path: path}
+	return r, r.checkWritable()
+}
+
+func (r *RunDir) checkWritable() error {
+	probe, err := os.CreateTemp(r.Path, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("mae: run directory %s is not writable: %w (choose another output directory)", r.Path, err)
 	}
 	probe.Close()
 	os.Remove(probe.Name())
-	return &RunDir{Path: out}, nil
+	return nil
 }
 
 // newTimestampDir creates a fresh directory named after t under parent.

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mae-vk/mae-vk/ops"
 	"github.com/mae-vk/mae-vk/vk/vktest"
 )
 
@@ -115,8 +116,9 @@ func TestTrainOnEverySourceKind(t *testing.T) {
 			var mu sync.Mutex
 			var warnings []string
 			steps := 0
-			_, err := Train(context.Background(), d, cfg, Hooks{
-				Step: func(StepReport) error { steps++; return nil },
+			_, err := Train(context.Background(), ops.New(d), cfg, Hook{
+				Name: "test",
+				Step: func(*State, StepReport) error { steps++; return nil },
 				Warn: func(msg string) {
 					mu.Lock()
 					warnings = append(warnings, msg)

@@ -21,16 +21,8 @@ import (
 type Stepper struct {
 	m     *Model
 	accum int
-	acc   *vk.Buffer // Σ micro-batch gradients (Accum > 1 only)
-	slots [2]stepSlot
-	next  int // slot of the next Submit
-}
-
-type stepSlot struct {
-	ins     []*Inputs // one per micro-batch; ins[0] also holds the step's hyper, norm
-	rec     *vk.Recording
-	pending bool
-	info    StepInfo
+	acc   *vk.Buffer // Σ micro-batch gradients (Accum > 1 only); the Stepper owns it
+	run   *runner
 }
 
 // StepInfo describes a submitted step; Wait fills in its results.
@@ -45,44 +37,30 @@ type StepInfo struct {
 
 // NewStepper records the training step of m twice (one per slot) with the
 // fixed AdamW hyper-parameters adam, accumulating accum micro-batches of
-// m.Batch images per step.
-func NewStepper(m *Model, adam ops.AdamWConfig, accum int) (*Stepper, error) {
+// m.Batch images per step. The Stepper owns the buffers it makes (inputs,
+// accumulated gradients); Release frees them.
+func NewStepper(m *Model, adam ops.AdamWConfig, accum int) (s *Stepper, err error) {
 	if accum < 1 {
-		return nil, fmt.Errorf("mae: --accum %d: must be at least 1", accum)
+		return nil, fmt.Errorf("mae: accumulating %d micro-batches: must be at least 1", accum)
 	}
-	s := &Stepper{m: m, accum: accum}
+	s = &Stepper{m: m, accum: accum}
 	if accum > 1 {
-		var err error
-		if s.acc, err = m.alloc("accumulated grads", m.Layout.TrainableLen); err != nil {
-			return nil, err
+		if s.acc, err = m.d.NewBuffer("accumulated grads", 4*m.Layout.TrainableLen); err != nil {
+			return nil, fmt.Errorf("mae: %w", err)
 		}
 	}
-	for i := range s.slots {
-		if err := s.record(&s.slots[i], adam); err != nil {
-			s.Release()
-			return nil, err
-		}
+	if s.run, err = newRunner(m, accum, func(rec *vk.Recording, ins []*Inputs) error { return s.record(rec, ins, adam) }); err != nil {
+		s.Release()
+		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Stepper) record(sl *stepSlot, adam ops.AdamWConfig) error {
+func (s *Stepper) record(rec *vk.Recording, ins []*Inputs, adam ops.AdamWConfig) error {
 	m := s.m
-	for k := 0; k < s.accum; k++ {
-		in, err := m.NewInputs()
-		if err != nil {
-			return err
-		}
-		sl.ins = append(sl.ins, in)
-	}
-	rec, err := m.d.NewRecording()
-	if err != nil {
-		return err
-	}
-	sl.rec = rec
 	n := m.Layout.TrainableLen
 	grads := m.grads.Span(0, 4*n)
-	for k, in := range sl.ins {
+	for k, in := range ins {
 		if err := m.RecordForward(rec, in); err != nil {
 			return err
 		}
@@ -104,20 +82,14 @@ func (s *Stepper) record(sl *stepSlot, adam ops.AdamWConfig) error {
 		}
 		grads = s.acc.Span(0, 4*n)
 	}
-	if err := m.recordUpdate(rec, sl.ins[0], adam, grads); err != nil {
-		return err
-	}
-	if err := rec.End(); err != nil {
-		return fmt.Errorf("mae: record training step: %w", err)
-	}
-	return nil
+	return m.recordUpdate(rec, ins[0], adam, grads)
 }
 
 // Accum is the number of micro-batches per step.
 func (s *Stepper) Accum() int { return s.accum }
 
 // Recording returns the recorded step of slot 0 (for timings).
-func (s *Stepper) Recording() *vk.Recording { return s.slots[0].rec }
+func (s *Stepper) Recording() *vk.Recording { return s.run.slots[0].rec }
 
 // Submit writes the micro-batches (Accum of them, each m.Batch images
 // [N, C, H, W] with its masking) and the optimizer values of one step into
@@ -125,72 +97,22 @@ func (s *Stepper) Recording() *vk.Recording { return s.slots[0].rec }
 // unread step, it waits for it first and returns its results in done
 // (done.Step < 0 when there was none).
 func (s *Stepper) Submit(images [][]float32, masks []Masking, info StepInfo, beta1, beta2, maxNorm float64) (done StepInfo, err error) {
-	done = StepInfo{Step: -1}
 	if len(images) != s.accum || len(masks) != s.accum {
-		return done, fmt.Errorf("mae: step of %d batches and %d maskings, the stepper accumulates %d", len(images), len(masks), s.accum)
+		return StepInfo{Step: -1}, fmt.Errorf("mae: step of %d batches and %d maskings, the stepper accumulates %d", len(images), len(masks), s.accum)
 	}
-	sl := &s.slots[s.next]
-	if sl.pending {
-		if done, err = s.wait(sl); err != nil {
-			return done, err
+	return s.run.submit(info, func(ins []*Inputs) error {
+		for k, in := range ins {
+			if err := s.m.SetBatch(in, images[k], masks[k]); err != nil {
+				return err
+			}
 		}
-	}
-	start := time.Now()
-	for k, in := range sl.ins {
-		if err := s.m.SetBatch(in, images[k], masks[k]); err != nil {
-			return done, err
-		}
-	}
-	if err := SetHyper(sl.ins[0], info.LR, beta1, beta2, int(info.Step), maxNorm); err != nil {
-		return done, err
-	}
-	if err := sl.rec.Submit(); err != nil {
-		return done, fmt.Errorf("mae: submit step %d: %w", info.Step, err)
-	}
-	info.Submitted = time.Now()
-	info.HostTime = info.Submitted.Sub(start)
-	sl.pending, sl.info = true, info
-	s.next = 1 - s.next
-	return done, nil
+		return SetHyper(ins[0], info.LR, beta1, beta2, int(info.Step), maxNorm)
+	})
 }
 
 // Flush waits for every submitted step and returns their results, oldest
 // first.
-func (s *Stepper) Flush() ([]StepInfo, error) {
-	var out []StepInfo
-	for k := 0; k < 2; k++ {
-		sl := &s.slots[(s.next+k)%2]
-		if !sl.pending {
-			continue
-		}
-		info, err := s.wait(sl)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, info)
-	}
-	return out, nil
-}
-
-func (s *Stepper) wait(sl *stepSlot) (StepInfo, error) {
-	if err := sl.rec.Wait(); err != nil {
-		return sl.info, fmt.Errorf("mae: step %d: %w", sl.info.Step, err)
-	}
-	sl.pending = false
-	var sum float32
-	for k, in := range sl.ins {
-		loss, norm, err := ReadLoss(in)
-		if err != nil {
-			return sl.info, err
-		}
-		sum += loss
-		if k == 0 {
-			sl.info.GradNorm = norm
-		}
-	}
-	sl.info.Loss = sum / float32(len(sl.ins))
-	return sl.info, nil
-}
+func (s *Stepper) Flush() ([]StepInfo, error) { return s.run.flush() }
 
 // UpdateGradient downloads the gradient the last update used (the mean
 // over the micro-batches), over the trainable parameters. No step may be
@@ -204,11 +126,15 @@ func (s *Stepper) UpdateGradient() ([]float32, error) {
 	return g, src.ReadFloat32(0, g)
 }
 
-// Release waits for pending steps and frees the recordings (the model
-// keeps and frees the input and accumulation buffers).
+// Release waits for pending steps and frees what the Stepper made: the
+// recordings, the inputs and the accumulation buffer.
 func (s *Stepper) Release() {
-	for i := range s.slots {
-		s.slots[i].rec.Release()
-		s.slots[i] = stepSlot{}
+	if s.run != nil {
+		s.run.release()
+		s.run = nil
+	}
+	if s.acc != nil {
+		s.acc.Release()
+		s.acc = nil
 	}
 }

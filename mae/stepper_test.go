@@ -49,6 +49,7 @@ func TestAccumulationMatchesBigBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer in.Release()
 	if err := big.SetBatch(in, images, mk); err != nil {
 		t.Fatal(err)
 	}

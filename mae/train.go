@@ -7,67 +7,29 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/mae-vk/mae-vk/loader"
 	"github.com/mae-vk/mae-vk/ops"
-	"github.com/mae-vk/mae-vk/vk"
 )
 
-// Hooks let the caller follow a training run. Every field may be nil; a
-// hook's error stops the run and is returned wrapped with the hook's name.
-type Hooks struct {
-	Start func(TrainConfig, Plan) error // after set-up, before the first step
-	Step  func(StepReport) error        // after each completed step
-	Epoch func(EpochReport) error       // after each epoch's checkpoint and pictures
-	Warn  func(string)                  // data warnings (bad files); nil: stderr
-}
-
-// Plan is what a run is about to do.
-type Plan struct {
-	RunDir        string
-	Device        string
-	StepsPerEpoch int
-	TotalSteps    int64
-	FirstStep     int64 // > 0 when resuming
-	Params        int   // trainable parameters
-}
-
-// StepReport is one completed step.
-type StepReport struct {
-	Step         int64
-	Epoch        int
-	Loss         float32
-	GradNorm     float32
-	LR           float64
-	ImagesPerSec float64
-}
-
-// EpochReport is one completed epoch.
-type EpochReport struct {
-	Epoch      int
-	Step       int64
-	MeanLoss   float64
-	Checkpoint string
-	Recon      string
-}
-
-// Result is how a run ended.
-type Result struct {
-	RunDir   string
-	Steps    int64
-	LastLoss float64
-}
+// MaxSkippedInARow is how many steps in a row with a non-finite gradient
+// stop a run.
+const MaxSkippedInARow = 5
 
 // ErrInterrupted is wrapped by Train's error when its context was
-// cancelled (Ctrl-C); the run saved a checkpoint first.
+// cancelled (Ctrl-C, SIGTERM, SIGHUP); the Save hooks ran first.
 var ErrInterrupted = errors.New("training interrupted")
 
-// Train runs MAE pre-training on dev as cfg says.
-func Train(ctx context.Context, dev *vk.Device, cfg TrainConfig, hooks Hooks) (*Result, error) {
-	t, err := newTrainer(ctx, dev, cfg, hooks)
+// ErrDiverged is wrapped by Train's error when MaxSkippedInARow steps in a
+// row had a non-finite gradient.
+var ErrDiverged = errors.New("training diverged")
+
+// Train runs MAE pre-training as cfg says on the device of o, with o's
+// GEMM configuration, calling hooks (see Hook) along the way. With
+// cfg.Resume set it continues from that checkpoint (see ResumeFrom).
+func Train(ctx context.Context, o *ops.Ops, cfg TrainConfig, hooks ...Hook) (*Result, error) {
+	t, err := newTrainer(ctx, o, cfg, hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -78,17 +40,15 @@ func Train(ctx context.Context, dev *vk.Device, cfg TrainConfig, hooks Hooks) (*
 // trainer is one run's state.
 type trainer struct {
 	cfg     TrainConfig
-	hooks   Hooks
-	dev     *vk.Device
-	rd      *RunDir
-	metrics *MetricsWriter
+	hooks   []Hook
+	o       *ops.Ops
 	ld      *loader.Loader
-	stats   loader.Stats
 	model   *Model
 	stepper *Stepper
 	sched   Schedule
 	spe     int
 	total   int64
+	state   State
 
 	step        int64 // steps completed or submitted
 	epoch       int
@@ -96,22 +56,27 @@ type trainer struct {
 	lastLoss    float64
 	epochLoss   float64
 	epochSteps  int
+	epochSkips  int
+	skipped     int64
+	inARow      int
 	lastReport  time.Time
+	lastSave    time.Time
 	recon       []float32 // a fixed batch for the reconstruction grids
 	reconIn     *Inputs
 }
 
-func newTrainer(ctx context.Context, dev *vk.Device, cfg TrainConfig, hooks Hooks) (*trainer, error) {
-	t := &trainer{cfg: cfg, hooks: hooks, dev: dev}
+func newTrainer(ctx context.Context, o *ops.Ops, cfg TrainConfig, hooks []Hook) (*trainer, error) {
+	t := &trainer{cfg: cfg, hooks: hooks, o: o}
 	var ck *Checkpoint
 	if cfg.Resume != "" {
 		var err error
 		if ck, err = LoadCheckpoint(checkpointRoot(cfg.Resume)); err != nil {
-			return nil, fmt.Errorf("--resume %s: %w", cfg.Resume, err)
+			return nil, &ConfigError{Field: "Resume", Value: cfg.Resume, Err: err}
 		}
-		if err := t.resumeConfig(ck); err != nil {
-			return nil, err
+		if ck.Params.Config != cfg.Model {
+			return nil, &ConfigError{Field: "Model", Value: cfg.Preset, Reason: fmt.Sprintf("the checkpoint in %s holds another model (%+v); resume with the run's own config (ResumeConfig)", ck.Dir, ck.Params.Config)}
 		}
+		t.step, t.epoch, t.stepInEpoch = ck.State.Step, ck.State.Epoch, ck.State.StepInEpoch
 	}
 	if err := t.cfg.Validate(); err != nil {
 		return nil, err
@@ -123,48 +88,22 @@ func newTrainer(ctx context.Context, dev *vk.Device, cfg TrainConfig, hooks Hook
 	return t, nil
 }
 
-// checkpointRoot turns a run directory into its checkpoint directory;
-// anything else (a checkpoint directory, or one holding ckpt-*) is kept.
-func checkpointRoot(path string) string {
-	if st, err := os.Stat(filepath.Join(path, "checkpoints")); err == nil && st.IsDir() {
-		return filepath.Join(path, "checkpoints")
-	}
-	return path
-}
-
-// resumeConfig takes the saved run's config, keeping the step limit and
-// epochs of the new command line, and continues in the saved run directory.
-func (t *trainer) resumeConfig(ck *Checkpoint) error {
+// ResumeConfig is the training config saved in ck, the one a resumed run
+// continues with.
+func ResumeConfig(ck *Checkpoint) (TrainConfig, error) {
 	var saved TrainConfig
 	if err := json.Unmarshal(ck.State.Config, &saved); err != nil {
-		return fmt.Errorf("--resume %s: state.json has no usable training config: %w", t.cfg.Resume, err)
+		return saved, fmt.Errorf("mae: %s: state.json has no usable training config: %w", ck.Dir, err)
 	}
-	saved.Steps, saved.Epochs, saved.Resume = t.cfg.Steps, t.cfg.Epochs, t.cfg.Resume
-	if t.cfg.Out != "" {
-		saved.Out = t.cfg.Out
-	}
-	t.cfg = saved
-	t.step, t.epoch, t.stepInEpoch = ck.State.Step, ck.State.Epoch, ck.State.StepInEpoch
-	return nil
+	return saved, nil
 }
 
 func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	cfg := &t.cfg
-	var err error
-	warn := t.hooks.Warn
+	warn := t.warn
 	src, err := loader.Open(cfg.Data, cfg.Split, loader.Options{Warn: warn})
 	if err != nil {
-		return fmt.Errorf("--data %s: %w", cfg.Data, err)
-	}
-	if t.rd, err = NewRunDir(cfg.Out); err != nil {
-		return err
-	}
-	cfg.Out = t.rd.Path
-	if err := t.rd.WriteConfig(cfg); err != nil {
-		return err
-	}
-	if t.metrics, err = OpenMetrics(t.rd.MetricsPath()); err != nil {
-		return err
+		return &ConfigError{Field: "Data", Value: cfg.Data, Err: err}
 	}
 	aug, _ := loader.ParseAugment(cfg.Augment)
 	t.ld, err = loader.NewLoader(ctx, src, loader.Config{
@@ -173,14 +112,13 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 		StartEpoch: t.epoch, StartStep: t.stepInEpoch, Epochs: cfg.Epochs, Warn: warn,
 	})
 	if err != nil {
-		return fmt.Errorf("--data %s: %w", cfg.Data, err)
+		return &ConfigError{Field: "Data", Value: cfg.Data, Err: err}
 	}
-	t.stats = t.ld.Stats()
 	// spe counts data batches; a step takes Accum of them, and the
 	// batches of an epoch that do not fill a step are skipped.
 	t.spe = t.ld.StepsPerEpoch()
 	if t.spe < cfg.Accum {
-		return fmt.Errorf("--accum %d: an epoch has only %d batches of %d", cfg.Accum, t.spe, cfg.Batch)
+		return configErrorf("Accum", cfg.Accum, "an epoch has only %d batches of %d", t.spe, cfg.Batch)
 	}
 	t.total = int64(cfg.Epochs) * int64(t.spe/cfg.Accum)
 	if cfg.Steps > 0 && cfg.Steps < t.total {
@@ -188,11 +126,7 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	}
 	t.sched = Schedule{Base: cfg.BaseLR(), Min: cfg.MinLR, Warmup: cfg.WarmupEpochs, Epochs: float64(cfg.Epochs)}
 
-	o := ops.New(t.dev)
-	if _, err := o.LoadGemmTuning(ops.TuningDir()); err != nil {
-		return err
-	}
-	if t.model, err = NewModel(o, cfg.Model, cfg.Batch); err != nil {
+	if t.model, err = NewModel(t.o, cfg.Model, cfg.Batch); err != nil {
 		return err
 	}
 	params := (*Params)(nil)
@@ -212,10 +146,23 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	t.stepper, err = NewStepper(t.model, ops.AdamWConfig{
 		Beta1: float32(cfg.Beta1), Beta2: float32(cfg.Beta2), Eps: float32(cfg.Eps), WeightDecay: float32(cfg.WeightDecay),
 	}, cfg.Accum)
+	trainable, _ := t.model.Layout.Count()
+	t.state = State{
+		Config: t.cfg, Stats: t.ld.Stats(), Ops: t.o, t: t,
+		Plan: Plan{Device: t.o.Device().Info.Name, StepsPerEpoch: t.spe, TotalSteps: t.total, FirstStep: t.step, Params: trainable},
+	}
 	return err
 }
 
 func (t *trainer) close() {
+	for _, h := range t.hooks {
+		if h.Close != nil {
+			h.Close()
+		}
+	}
+	if t.reconIn != nil {
+		t.reconIn.Release()
+	}
 	if t.stepper != nil {
 		t.stepper.Release()
 	}
@@ -225,10 +172,10 @@ func (t *trainer) close() {
 	if t.ld != nil {
 		t.ld.Close()
 	}
-	if t.metrics != nil {
-		t.metrics.Close()
-	}
 }
+
+// warn passes data warnings to the Warn hook of the config, else stderr.
+func (t *trainer) warn(msg string) { t.state.Warn(msg) }
 
 // maskSeed derives the masking generator of a step from the run's seed, so
 // that a resumed run masks exactly as an uninterrupted one.
@@ -237,14 +184,16 @@ func maskSeed(seed uint64, step int64) uint64 {
 }
 
 func (t *trainer) run(ctx context.Context) (*Result, error) {
-	trainable, _ := t.model.Layout.Count()
-	plan := Plan{RunDir: t.rd.Path, Device: t.dev.Info.Name, StepsPerEpoch: t.spe, TotalSteps: t.total, FirstStep: t.step, Params: trainable}
-	if t.hooks.Start != nil {
-		if err := t.hooks.Start(t.cfg, plan); err != nil {
-			return nil, fmt.Errorf("start hook: %w", err)
+	t.sync()
+	if err := t.call("start", func(h Hook) error {
+		if h.Start == nil {
+			return nil
 		}
+		return h.Start(&t.state)
+	}); err != nil {
+		return nil, err
 	}
-	t.lastReport = time.Now()
+	t.lastReport, t.lastSave = time.Now(), time.Now()
 	k := t.cfg.Accum
 	images, masks := make([][]float32, k), make([]Masking, k)
 	batches := make([]*loader.Batch, k)
@@ -296,16 +245,59 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 			if err := t.endEpoch(); err != nil {
 				return nil, err
 			}
-		} else if t.cfg.ReconEvery > 0 && t.step%t.cfg.ReconEvery == 0 {
-			if err := t.flush(); err != nil {
-				return nil, err
-			}
-			if _, err := t.drawReconTo(t.rd.ReconStepPath(t.step)); err != nil {
-				return nil, err
-			}
+		}
+		if err := t.periodic(); err != nil {
+			return nil, err
 		}
 	}
 	return t.finish()
+}
+
+// periodic runs the Tick hooks due at this step and saves when the save
+// cadence says so.
+func (t *trainer) periodic() error {
+	due := false
+	for _, h := range t.hooks {
+		due = due || h.Tick != nil && h.Every > 0 && t.step%h.Every == 0
+	}
+	save := t.stepInEpoch > 0 && // not just saved at the epoch's end
+		(t.cfg.SaveEvery > 0 && t.step%t.cfg.SaveEvery == 0 ||
+			t.cfg.SaveInterval > 0 && time.Since(t.lastSave) >= time.Duration(t.cfg.SaveInterval))
+	if !due && !save {
+		return nil
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if save {
+		if err := t.save(SavePeriodic); err != nil {
+			return err
+		}
+	}
+	return t.call("tick", func(h Hook) error {
+		if h.Tick == nil || h.Every <= 0 || t.step%h.Every != 0 {
+			return nil
+		}
+		return h.Tick(&t.state)
+	})
+}
+
+// call runs f on every hook in order, wrapping the first error with the
+// hook's name and what.
+func (t *trainer) call(what string, f func(Hook) error) error {
+	t.sync()
+	for _, h := range t.hooks {
+		if err := f(h); err != nil {
+			return hookError(h, what, err)
+		}
+	}
+	return nil
+}
+
+// sync copies the progress into the hooks' State.
+func (t *trainer) sync() {
+	s := &t.state
+	s.Step, s.Epoch, s.StepInEpoch, s.LastLoss, s.Skipped = t.step, t.epoch, t.stepInEpoch, t.lastLoss, t.skipped
 }
 
 // skipEpochTail draws and drops the batches of the epoch that do not fill
@@ -336,46 +328,63 @@ func (t *trainer) finish() (*Result, error) {
 	if err := t.flush(); err != nil {
 		return nil, err
 	}
+	res := &Result{Steps: t.step, LastLoss: t.lastLoss, Skipped: t.skipped}
 	if t.stepInEpoch > 0 || t.epochSteps > 0 {
-		if _, err := t.save(); err != nil {
-			return nil, err
-		}
-		if err := t.plotLoss(); err != nil {
+		if err := t.save(SaveEnd); err != nil {
 			return nil, err
 		}
 	}
-	return &Result{RunDir: t.rd.Path, Steps: t.step, LastLoss: t.lastLoss}, nil
+	if err := t.call("end", func(h Hook) error {
+		if h.End == nil {
+			return nil
+		}
+		return h.End(&t.state, res)
+	}); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
-// report handles a completed step (done.Step < 0: none).
+// report handles a completed step (done.Step < 0: none). A step whose
+// gradient norm or loss is not finite was not applied (the AdamW kernel
+// skips it): it is counted, and MaxSkippedInARow of them stop the run.
 func (t *trainer) report(done StepInfo) error {
 	if done.Step < 0 {
 		return nil
 	}
 	loss := float64(done.Loss)
-	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return fmt.Errorf("step %d: loss is %v; stopping (lower --blr or set --clip-grad)", done.Step, loss)
-	}
+	skipped := !finite(float64(done.GradNorm)) || !finite(loss)
 	// Steps run back to back, so the time between two submissions is the
 	// time of a step (the first is timed from the start of the run).
-	now := time.Now()
-	ips := float64(t.cfg.Batch) / done.Submitted.Sub(t.lastReport).Seconds()
+	ips := float64(t.cfg.Batch*t.cfg.Accum) / done.Submitted.Sub(t.lastReport).Seconds()
 	t.lastReport = done.Submitted
-	t.lastLoss = loss
-	t.epochLoss += loss
-	t.epochSteps++
-	rec := MetricsRecord{Step: done.Step, Epoch: t.epoch, Loss: loss, LR: done.LR, ImgPerSec: ips, GradNorm: float64(done.GradNorm), Time: now}
-	if err := t.metrics.Write(rec); err != nil {
+	if skipped {
+		t.skipped++
+		t.epochSkips++
+		t.inARow++
+	} else {
+		t.inARow = 0
+		t.lastLoss = loss
+		t.epochLoss += loss
+		t.epochSteps++
+	}
+	r := StepReport{Step: done.Step, Epoch: t.epoch, Loss: done.Loss, GradNorm: done.GradNorm, LR: done.LR, ImagesPerSec: ips, Time: time.Now(), Skipped: skipped}
+	if err := t.call("step", func(h Hook) error {
+		if h.Step == nil {
+			return nil
+		}
+		return h.Step(&t.state, r)
+	}); err != nil {
 		return err
 	}
-	if t.hooks.Step != nil {
-		r := StepReport{Step: done.Step, Epoch: t.epoch, Loss: done.Loss, GradNorm: done.GradNorm, LR: done.LR, ImagesPerSec: ips}
-		if err := t.hooks.Step(r); err != nil {
-			return fmt.Errorf("step hook: %w", err)
-		}
+	if t.inARow >= MaxSkippedInARow {
+		return fmt.Errorf("%w: steps %d to %d had a non-finite loss or gradient norm (loss %v, norm %v) and were skipped, the weights are those after step %d: lower the learning rate, set a gradient clip, or check the data",
+			ErrDiverged, done.Step-int64(t.inARow)+1, done.Step, done.Loss, done.GradNorm, done.Step-int64(t.inARow))
 	}
 	return nil
 }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func (t *trainer) flush() error {
 	done, err := t.stepper.Flush()
@@ -394,73 +403,42 @@ func (t *trainer) endEpoch() error {
 	if err := t.flush(); err != nil {
 		return err
 	}
-	rep := EpochReport{Epoch: t.epoch, Step: t.step, MeanLoss: t.epochLoss / float64(max(t.epochSteps, 1))}
+	rep := EpochReport{Epoch: t.epoch, Step: t.step, MeanLoss: t.epochLoss / float64(max(t.epochSteps, 1)), Skipped: t.epochSkips}
 	t.epoch++
 	t.stepInEpoch = 0
-	t.epochLoss, t.epochSteps = 0, 0
-	var err error
-	if rep.Checkpoint, err = t.save(); err != nil {
+	t.epochLoss, t.epochSteps, t.epochSkips = 0, 0, 0
+	if err := t.save(SaveEpoch); err != nil {
 		return err
 	}
-	if rep.Recon, err = t.drawRecon(rep.Epoch); err != nil {
-		return err
-	}
-	if err := t.plotLoss(); err != nil {
-		return err
-	}
-	if t.hooks.Epoch != nil {
-		if err := t.hooks.Epoch(rep); err != nil {
-			return fmt.Errorf("epoch hook: %w", err)
+	return t.call("epoch", func(h Hook) error {
+		if h.Epoch == nil {
+			return nil
 		}
-	}
-	return nil
+		return h.Epoch(&t.state, rep)
+	})
 }
 
-// save writes a checkpoint of the state after the last completed step.
-func (t *trainer) save() (string, error) {
-	params, err := t.model.Params()
-	if err != nil {
-		return "", err
-	}
-	m1, m2, err := t.model.Moments()
-	if err != nil {
-		return "", err
-	}
-	raw, err := json.Marshal(t.cfg)
-	if err != nil {
-		return "", err
-	}
-	ck := Checkpoint{Params: params, ExpAvg: m1, ExpAvgSq: m2, State: TrainState{
-		Step: t.step, Epoch: t.epoch, StepInEpoch: t.stepInEpoch,
-		RNG: map[string]uint64{"seed": t.cfg.Seed}, Loss: t.lastLoss, Config: raw,
-	}}
-	dir := t.rd.CheckpointDir()
-	if err := SaveCheckpointKeep(dir, ck, t.cfg.Keep); err != nil {
-		return "", err
-	}
-	return dir + "/" + CheckpointName(t.step), nil
+// save runs the Save hooks on the state after the last completed step. No
+// step may be pending.
+func (t *trainer) save(why SaveReason) error {
+	t.lastSave = time.Now()
+	return t.call("save "+why.String(), func(h Hook) error {
+		if h.Save == nil {
+			return nil
+		}
+		return h.Save(&t.state, why)
+	})
 }
 
 // interrupt finishes the submitted steps, saves, and reports the stop.
 func (t *trainer) interrupt() (*Result, error) {
+	res := &Result{Steps: t.step, LastLoss: t.lastLoss, Skipped: t.skipped}
 	if err := t.flush(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w at step %d; finishing the steps in flight failed: %v", ErrInterrupted, t.step, err)
 	}
-	path, err := t.save()
-	if err != nil {
-		return nil, fmt.Errorf("%w; saving the checkpoint failed too: %v", ErrInterrupted, err)
+	res.Steps = t.step
+	if err := t.save(SaveInterrupt); err != nil {
+		return res, fmt.Errorf("%w at step %d; saving failed: %v", ErrInterrupted, t.step, err)
 	}
-	return &Result{RunDir: t.rd.Path, Steps: t.step, LastLoss: t.lastLoss},
-		fmt.Errorf("%w at step %d; checkpoint saved in %s (continue with --resume %s)", ErrInterrupted, t.step, path, t.rd.Path)
-}
-
-func (t *trainer) plotLoss() error {
-	train, eval, err := ReadLossCurve(t.rd.MetricsPath())
-	if err != nil {
-		return err
-	}
-	if len(train) < 2 {
-		return nil
-	}
-	return SaveLossPlot(t.rd.LossPlotPath(), train, eval)
+	return res, fmt.Errorf("%w at step %d", ErrInterrupted, t.step)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mae-vk/mae-vk/loader"
+	"github.com/mae-vk/mae-vk/ops"
 	"github.com/mae-vk/mae-vk/vk/vktest"
 )
 
@@ -29,11 +30,22 @@ func microTrainConfig(t *testing.T, steps int64) TrainConfig {
 	return cfg
 }
 
+// trainInDir trains cfg with the run-directory hooks on dir plus extra.
+func trainInDir(t *testing.T, cfg TrainConfig, dir string, extra ...Hook) (*Result, error) {
+	t.Helper()
+	rd := &RunDir{Path: dir}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return Train(context.Background(), ops.New(vktest.Open(t)), cfg, append(RunDirHooks(rd, cfg), extra...)...)
+}
+
+// trainLosses trains cfg in the run directory cfg.Out and returns the
+// losses of the steps it ran.
 func trainLosses(t *testing.T, cfg TrainConfig) []float64 {
 	t.Helper()
-	d := vktest.Open(t)
 	var losses []float64
-	_, err := Train(context.Background(), d, cfg, Hooks{Step: func(r StepReport) error {
+	_, err := trainInDir(t, cfg, cfg.Out, Hook{Name: "losses", Step: func(_ *State, r StepReport) error {
 		losses = append(losses, float64(r.Loss))
 		return nil
 	}})
@@ -81,7 +93,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	first := microTrainConfig(t, 12)
 	got := trainLosses(t, first)
 	second := microTrainConfig(t, 24)
-	second.Resume, second.Out = first.Out, ""
+	second.Resume, second.Out = first.Out, first.Out
 	got = append(got, trainLosses(t, second)...)
 	if len(got) != len(want) {
 		t.Fatalf("resumed run reported %d steps, uninterrupted %d", len(got), len(want))
@@ -124,8 +136,7 @@ func TestTruncatedCheckpointIsAnError(t *testing.T) {
 	}
 	again := microTrainConfig(t, 4)
 	again.Resume = cfg.Out
-	d := vktest.Open(t)
-	_, err = Train(context.Background(), d, again, Hooks{})
+	_, err = trainInDir(t, again, cfg.Out)
 	if err == nil {
 		t.Fatal("resuming from a truncated checkpoint succeeded")
 	}

@@ -1,7 +1,11 @@
 package mae
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/mae-vk/mae-vk/loader"
 )
@@ -42,6 +46,34 @@ type TrainConfig struct {
 	// ReconEvery draws a reconstruction grid every this many steps too
 	// (0: only at the end of each epoch).
 	ReconEvery int64 `json:"recon_every"`
+	// SaveEvery saves every this many steps too (0: not by steps), and
+	// SaveInterval when this much time passed since the last save (0: not
+	// by time); a run always saves at each epoch's end.
+	SaveEvery    int64    `json:"save_every_steps,omitempty"`
+	SaveInterval Duration `json:"save_interval,omitempty"`
+	// EvalEvery evaluates the held-out split every this many steps (0:
+	// never); see EvalHook.
+	EvalEvery int64 `json:"eval_every,omitempty"`
+}
+
+// DefaultSaveInterval is how often a run saves within an epoch by default.
+const DefaultSaveInterval = Duration(30 * time.Minute)
+
+// Duration is a time.Duration that reads and writes JSON as "30m0s".
+type Duration time.Duration
+
+// MarshalJSON implements json.Marshaler.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration: want a string such as \"30m\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	*d = Duration(v)
+	return err
 }
 
 // DefaultTrainConfig is the `mae-vk train` default: the tiny preset on
@@ -54,7 +86,7 @@ func DefaultTrainConfig() TrainConfig {
 		Epochs: 10, Batch: 256, Accum: 1,
 		BLR: 1.5e-4, MinLR: 0, WarmupEpochs: 1,
 		WeightDecay: 0.05, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8,
-		Seed: 0, Keep: 2, ReconImages: 8, ReconEvery: 50,
+		Seed: 0, Keep: 2, ReconImages: 8, ReconEvery: 50, SaveInterval: DefaultSaveInterval,
 	}
 }
 
@@ -67,31 +99,45 @@ func (c TrainConfig) BaseLR() float64 {
 	return c.BLR * float64(c.Batch*max(c.Accum, 1)) / 256
 }
 
-// Validate reports the first bad setting, naming its flag.
+// Validate reports every bad setting as a *ConfigError naming its field
+// (several are joined).
 func (c TrainConfig) Validate() error {
-	if err := c.Model.Validate(); err != nil {
-		return err
-	}
-	switch {
-	case c.Batch < 1:
-		return fmt.Errorf("--batch %d: must be at least 1", c.Batch)
-	case c.Accum < 1:
-		return fmt.Errorf("--accum %d: must be at least 1", c.Accum)
-	case c.Epochs < 1:
-		return fmt.Errorf("--epochs %d: must be at least 1", c.Epochs)
-	case c.Steps < 0:
-		return fmt.Errorf("--steps %d: must be 0 (no limit) or more", c.Steps)
-	case c.BLR <= 0 && c.LR <= 0:
-		return fmt.Errorf("--blr %g / --lr %g: one must be positive", c.BLR, c.LR)
-	case c.WarmupEpochs < 0 || c.MinLR < 0 || c.WeightDecay < 0 || c.ClipGrad < 0:
-		return fmt.Errorf("--warmup-epochs, --min-lr, --weight-decay and --clip-grad must not be negative")
-	case c.Beta1 < 0 || c.Beta1 >= 1 || c.Beta2 < 0 || c.Beta2 >= 1:
-		return fmt.Errorf("--beta1 %g / --beta2 %g: must be in [0, 1)", c.Beta1, c.Beta2)
-	case c.Split != "train" && c.Split != "test":
-		return fmt.Errorf("--split %q: want train or test", c.Split)
+	errs := []error{prefixField("Model", c.Model.Validate())}
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	for _, r := range []struct {
+		field  string
+		value  any
+		ok     bool
+		reason string
+	}{
+		{"Batch", c.Batch, c.Batch >= 1, "must be at least 1"},
+		{"Accum", c.Accum, c.Accum >= 1, "must be at least 1"},
+		{"Epochs", c.Epochs, c.Epochs >= 1, "must be at least 1"},
+		{"Steps", c.Steps, c.Steps >= 0, "must be 0 (no limit) or more"},
+		{"Workers", c.Workers, c.Workers >= 0, "must be 0 (one per CPU) or more"},
+		{"BLR", c.BLR, c.BLR > 0 && finite(c.BLR), "must be positive"},
+		{"LR", c.LR, c.LR >= 0 && finite(c.LR), "must be positive, or 0 to derive it from the base rate"},
+		{"MinLR", c.MinLR, c.MinLR >= 0 && finite(c.MinLR), "must be 0 or more"},
+		{"WarmupEpochs", c.WarmupEpochs, c.WarmupEpochs >= 0 && finite(c.WarmupEpochs), "must be 0 or more"},
+		{"WeightDecay", c.WeightDecay, c.WeightDecay >= 0 && finite(c.WeightDecay), "must be 0 or more"},
+		{"ClipGrad", c.ClipGrad, c.ClipGrad >= 0 && finite(c.ClipGrad), "must be 0 (no clipping) or more"},
+		{"Beta1", c.Beta1, c.Beta1 >= 0 && c.Beta1 < 1, "must be in [0, 1)"},
+		{"Beta2", c.Beta2, c.Beta2 >= 0 && c.Beta2 < 1, "must be in [0, 1)"},
+		{"Eps", c.Eps, c.Eps > 0 && finite(c.Eps), "must be positive"},
+		{"Split", c.Split, c.Split == "train" || c.Split == "test", "want train or test"},
+		{"Keep", c.Keep, c.Keep >= 0, "must be 0 (keep all) or more"},
+		{"ReconImages", c.ReconImages, c.ReconImages >= 0, "must be 0 (no pictures) or more"},
+		{"ReconEvery", c.ReconEvery, c.ReconEvery >= 0, "must be 0 (each epoch only) or more"},
+		{"SaveEvery", c.SaveEvery, c.SaveEvery >= 0, "must be 0 or more"},
+		{"SaveInterval", time.Duration(c.SaveInterval), c.SaveInterval >= 0, "must be 0 or more"},
+		{"EvalEvery", c.EvalEvery, c.EvalEvery >= 0, "must be 0 (never) or more"},
+	} {
+		if !r.ok {
+			errs = append(errs, configErrorf(r.field, r.value, "%s", r.reason))
+		}
 	}
 	if _, err := loader.ParseAugment(c.Augment); err != nil {
-		return fmt.Errorf("--augment: %w", err)
+		errs = append(errs, &ConfigError{Field: "Augment", Value: c.Augment, Err: err})
 	}
-	return nil
+	return errors.Join(errs...)
 }

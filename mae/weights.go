@@ -45,23 +45,27 @@ func LoadWeights(path string, cfg *Config) (*Params, error) {
 	}
 	defer sf.Close()
 	var c Config
+	var hint string // what to do when the tensors do not fit c
 	switch js, ok := sf.Metadata[ConfigMetadataKey]; {
 	case ok:
 		if err := json.Unmarshal([]byte(js), &c); err != nil {
 			return nil, fmt.Errorf("mae: %s: metadata %q: %w (the file is damaged)", path, ConfigMetadataKey, err)
 		}
+		hint = "the model configuration stored in the file does not match its tensors, and it always wins over presets and flags: the file is damaged or was edited; use another checkpoint"
 	case cfg != nil:
 		c = *cfg
+		hint = fmt.Sprintf("the file has no stored configuration and its tensors do not fit the one given (%s): give the preset and model flags the weights were trained with, or none to infer them from the tensor shapes", c.Summary())
 	default:
 		if c, err = InferConfig(sf); err != nil {
 			return nil, err
 		}
+		hint = fmt.Sprintf("the configuration inferred from the shapes (%s) does not fit every tensor: give the preset and model flags the weights were trained with", c.Summary())
 	}
 	p, err := NewParams(c)
 	if err != nil {
 		return nil, fmt.Errorf("mae: %s: %w", path, err)
 	}
-	if err := readEntries(sf, modelEntries(p), "the file holds another model configuration; pass the matching preset or flags"); err != nil {
+	if err := readEntries(sf, modelEntries(p), hint); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -13,8 +13,8 @@ import (
 // validation message to stderr.
 func openDevice(c *cli.Context, profile bool) (*vk.Device, error) {
 	o := vk.OptionsFromEnv(vk.Options{
-		Device:   c.String("device"),
-		Validate: c.Bool("validate"),
+		Device:   globalString(c, "device"),
+		Validate: globalBool(c, "validate"),
 		Profile:  profile,
 		OnMessage: func(m vk.Message) {
 			fmt.Fprintln(os.Stderr, m)
@@ -24,8 +24,8 @@ func openDevice(c *cli.Context, profile bool) (*vk.Device, error) {
 }
 
 // openOps opens the device as openDevice does and returns its ops with the
-// device's tuned GEMM configuration, if one was stored. The caller closes
-// the device.
+// device's tuned GEMM configuration, if one was stored (the only place that
+// reads it: library functions take the ops). The caller closes the device.
 func openOps(c *cli.Context, profile bool) (*vk.Device, *ops.Ops, error) {
 	d, err := openDevice(c, profile)
 	if err != nil {

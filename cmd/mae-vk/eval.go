@@ -73,8 +73,8 @@ func evalCommand() *cli.Command {
 		Description: "eval reads the split once, in order, with the eval transform (resize and\n" +
 			"center crop to the model's size, channel conversion, the data set's\n" +
 			"normalization), masks batch k with a generator seeded from --seed and k,\n" +
-			"and prints the mean loss over the masked patches. The last partial batch\n" +
-			"is dropped, as in training; the output says how many images were used.\n\n" +
+			"and prints the mean loss over the masked patches of every image of the\n" +
+			"split (a last partial batch is padded, only its real images count).\n\n" +
 			weightsDescription,
 		Flags: append(weightsFlags(),
 			&cli.StringFlag{Name: "data", Value: mae.DefaultEvalData, Usage: "data set: fashion-mnist, mnist, or a path (IDX files, CIFAR batches, image folder)"},
@@ -114,7 +114,7 @@ func runEval(c *cli.Context) error {
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	d, err := openDevice(c, false)
+	d, o, err := openOps(c, false)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func runEval(c *cli.Context) error {
 	if cfg.Batch < 1 {
 		return fmt.Errorf("--batch %d: must be at least 1", cfg.Batch)
 	}
-	res, err := mae.Evaluate(ctx, d, cfg)
+	res, err := mae.Evaluate(ctx, o, cfg)
 	if err != nil {
 		return err
 	}

@@ -20,18 +20,58 @@ func newApp() *cli.App {
 		Usage: "train Masked Autoencoders on any GPU through Vulkan compute",
 		Description: "mae-vk runs MAE pre-training (He et al. 2021) with GLSL compute shaders on\n" +
 			"NVIDIA, AMD and Intel GPUs and on software Vulkan drivers.",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "device", Usage: "device index or name substring (see 'mae-vk devices')", EnvVars: []string{"MAEVK_DEVICE"}},
-			&cli.BoolFlag{Name: "validate", Usage: "turn on the Khronos validation layer (or MAEVK_VALIDATE=1, or =sync for synchronization validation too)"},
-		},
-		Commands: []*cli.Command{
+		Flags: globalFlags(),
+		Commands: prepare([]*cli.Command{
 			trainCommand(),
 			evalCommand(),
 			reconstructCommand(),
 			benchCommand(),
 			devicesCommand(),
 			versionCommand(),
-		},
+		}),
 		HideVersion: true,
 	}
+}
+
+// globalFlags are the flags every command takes, before or after its name.
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "device", Usage: "device index or name substring (see 'mae-vk devices')", EnvVars: []string{"MAEVK_DEVICE"}},
+		&cli.BoolFlag{Name: "validate", Usage: "turn on the Khronos validation layer (or MAEVK_VALIDATE=1, or =sync for synchronization validation too)"},
+	}
+}
+
+// prepare adds the global flags to every command and subcommand, so that
+// `mae-vk train --device 1` works as `mae-vk --device 1 train`, and makes
+// every action's config errors name their flags (withFlagNames).
+func prepare(cmds []*cli.Command) []*cli.Command {
+	for _, c := range cmds {
+		c.Flags = append(c.Flags, globalFlags()...)
+		if act := c.Action; act != nil {
+			c.Action = func(ctx *cli.Context) error { return withFlagNames(act(ctx)) }
+		}
+		prepare(c.Subcommands)
+	}
+	return cmds
+}
+
+// globalString is a global flag's value as set after the innermost
+// command that has it set, else before the command, else its default.
+func globalString(c *cli.Context, name string) string {
+	for _, x := range c.Lineage() {
+		if x.IsSet(name) {
+			return x.String(name)
+		}
+	}
+	return c.String(name)
+}
+
+// globalBool is globalString for a boolean flag.
+func globalBool(c *cli.Context, name string) bool {
+	for _, x := range c.Lineage() {
+		if x.IsSet(name) {
+			return x.Bool(name)
+		}
+	}
+	return c.Bool(name)
 }

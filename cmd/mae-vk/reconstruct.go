@@ -78,12 +78,12 @@ func runReconstruct(c *cli.Context) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	d, err := openDevice(c, false)
+	d, o, err := openOps(c, false)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	recs, err := mae.ReconstructImages(d, p, images, len(paths), c.Uint64("seed"))
+	recs, err := mae.ReconstructImages(o, p, images, len(paths), c.Uint64("seed"))
 	if err != nil {
 		return err
 	}

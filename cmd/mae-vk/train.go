@@ -2,15 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/mae-vk/mae-vk/mae"
-	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
 )
 
@@ -41,6 +41,8 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in this directory (or checkpoint) exactly"},
 			&cli.IntFlag{Name: "keep", Value: def.Keep, Usage: "checkpoints to keep"},
 			&cli.Int64Flag{Name: "recon-every", Value: def.ReconEvery, Usage: "also draw reconstructions every this many steps (0: each epoch only)"},
+			&cli.StringFlag{Name: "save-every", Value: time.Duration(def.SaveInterval).String(), Usage: "also save a checkpoint every this many steps (e.g. 500) or this long (e.g. 30m); 0: at epoch ends only"},
+			&cli.Int64Flag{Name: "eval-every", Usage: "evaluate the test split every this many steps, into metrics.jsonl and loss.png (0: never)"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
 		}...),
 		Action: runTrain,
@@ -60,94 +62,85 @@ func trainConfigFromFlags(c *cli.Context) (mae.TrainConfig, error) {
 	cfg.BLR, cfg.LR, cfg.MinLR, cfg.WarmupEpochs = c.Float64("blr"), c.Float64("lr"), c.Float64("min-lr"), c.Float64("warmup-epochs")
 	cfg.WeightDecay, cfg.Beta1, cfg.Beta2, cfg.ClipGrad = c.Float64("weight-decay"), c.Float64("beta1"), c.Float64("beta2"), c.Float64("clip-grad")
 	cfg.Seed, cfg.Out, cfg.Resume, cfg.Keep = c.Uint64("seed"), c.String("out"), c.String("resume"), c.Int("keep")
-	cfg.ReconEvery = c.Int64("recon-every")
+	cfg.ReconEvery, cfg.EvalEvery = c.Int64("recon-every"), c.Int64("eval-every")
+	if cfg.SaveEvery, cfg.SaveInterval, err = parseSaveEvery(c.String("save-every")); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
+// parseSaveEvery reads --save-every: a step count or a duration.
+func parseSaveEvery(s string) (steps int64, every mae.Duration, err error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
+		return n, 0, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return 0, mae.Duration(d), nil
+	}
+	return 0, 0, fmt.Errorf("--save-every %q: want a step count (500) or a duration (30m, 1h); 0 saves at epoch ends only", s)
+}
+
 func runTrain(c *cli.Context) error {
+	if c.Args().Present() {
+		return fmt.Errorf("train takes no arguments, got %q (flags go before arguments)", c.Args().Slice())
+	}
 	cfg, err := trainConfigFromFlags(c)
 	if err != nil {
 		return err
 	}
+	var rd *mae.RunDir
+	if resume := c.String("resume"); resume != "" {
+		rd, cfg, err = resumeRun(c, resume, cfg)
+	} else {
+		rd, err = mae.NewRunDir(cfg.Out)
+	}
+	if err != nil {
+		return err
+	}
+	lock, err := rd.Lock()
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	cfg.Out = rd.Path
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := rd.WriteConfig(cfg); err != nil {
+		return err
+	}
 	ctx, stop := interruptible(c.Context, "finishing the steps in flight and saving a checkpoint")
 	defer stop()
-	d, err := openDevice(c, false)
+	d, o, err := openOps(c, false)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	var bar *progressbar.ProgressBar
-	hooks := mae.Hooks{
-		Start: func(resolved mae.TrainConfig, plan mae.Plan) error {
-			js, _ := json.MarshalIndent(resolved, "", "  ")
-			fmt.Fprintf(os.Stderr, "config:\n%s\n", js)
-			fmt.Fprintf(os.Stderr, "device %s; %d trainable parameters; %d steps per epoch; %d steps; run directory %s\n",
-				plan.Device, plan.Params, plan.StepsPerEpoch, plan.TotalSteps, plan.RunDir)
-			if !c.Bool("quiet") {
-				bar = newTrainBar(plan)
-			}
-			return nil
-		},
-		Step: func(r mae.StepReport) error {
-			if bar != nil {
-				bar.Describe(fmt.Sprintf("epoch %d  loss %.4f  %.0f img/s", r.Epoch, r.Loss, r.ImagesPerSec))
-				return bar.Set64(r.Step)
-			}
-			return nil
-		},
-		Epoch: func(r mae.EpochReport) error {
-			if bar != nil {
-				bar.Clear()
-			}
-			fmt.Fprintf(os.Stderr, "epoch %d done at step %d: mean loss %.4f; checkpoint %s; pictures %s\n",
-				r.Epoch, r.Step, r.MeanLoss, r.Checkpoint, r.Recon)
-			return nil
-		},
-		Warn: func(msg string) {
-			if bar != nil {
-				bar.Clear()
-			}
-			fmt.Fprintln(os.Stderr, "warning:", msg)
-		},
+	p := &progress{quiet: c.Bool("quiet"), rd: rd}
+	hooks := mae.RunDirHooks(rd, cfg)
+	if cfg.EvalEvery > 0 {
+		hooks = append(hooks, mae.EvalHook(ctx, cfg.EvalEvery, mae.EvalConfig{Split: "test", Batch: cfg.Batch, Seed: cfg.Seed, Workers: cfg.Workers}))
 	}
-	res, err := mae.Train(ctx, d, cfg, hooks)
-	if bar != nil {
-		bar.Finish()
-		fmt.Fprintln(os.Stderr)
-	}
+	res, err := mae.Train(ctx, o, cfg, append(hooks, p.hook())...)
+	p.finish()
 	if errors.Is(err, mae.ErrInterrupted) {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintf(os.Stderr, "%v; checkpoint saved in %s (continue with --resume %s)\n", err, rd.CheckpointDir(), rd.Path)
 		return cli.Exit("", 130)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Printf("trained %d steps; last loss %.4f; run directory %s\n", res.Steps, res.LastLoss, res.RunDir)
+	fmt.Printf("trained %d steps; last loss %.4f; run directory %s\n", res.Steps, res.LastLoss, rd.Path)
 	return nil
 }
 
-func newTrainBar(plan mae.Plan) *progressbar.ProgressBar {
-	bar := progressbar.NewOptions64(plan.TotalSteps,
-		progressbar.OptionSetWriter(os.Stderr),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetItsString("steps"),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(200_000_000),
-		progressbar.OptionClearOnFinish(),
-	)
-	_ = bar.Set64(plan.FirstStep)
-	return bar
-}
-
 // interruptible returns a context cancelled by the first Ctrl-C (or
-// SIGTERM), which also prints what the command does before it stops;
+// SIGTERM, or SIGHUP when the terminal goes away), which also prints what the command does before it stops;
 // later signals are ignored until stop is called.
 func interruptible(parent context.Context, doing string) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(parent)
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {
