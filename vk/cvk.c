@@ -140,6 +140,12 @@ VkResult mvk_create_instance(PFN_vkGetInstanceProcAddr gipa, int validate, int s
 	LOAD(out, cmdPipelineBarrier, "vkCmdPipelineBarrier");
 	LOAD(out, cmdCopyBuffer, "vkCmdCopyBuffer");
 	LOAD(out, updateDescriptorSets, "vkUpdateDescriptorSets");
+	LOAD(out, createShaderModule, "vkCreateShaderModule");
+	LOAD(out, createSetLayout, "vkCreateDescriptorSetLayout");
+	LOAD(out, createPipelineLayout, "vkCreatePipelineLayout");
+	LOAD(out, createDescriptorPool, "vkCreateDescriptorPool");
+	LOAD(out, allocateDescriptorSets, "vkAllocateDescriptorSets");
+	LOAD(out, createPipelineCache, "vkCreatePipelineCache");
 	if (messenger) {
 		LOAD(out, createMessenger, "vkCreateDebugUtilsMessengerEXT");
 		LOAD(out, destroyMessenger, "vkDestroyDebugUtilsMessengerEXT");
@@ -433,4 +439,79 @@ void mvk_update_set(mvk_instance *in, VkDevice device, VkDescriptorSet set, uint
 		writes[i] = w;
 	}
 	in->updateDescriptorSets(device, n, writes, 0, NULL);
+}
+
+VkResult mvk_create_shader_module(mvk_instance *in, VkDevice device, const uint32_t *code, size_t size,
+	VkShaderModule *out) {
+	VkShaderModuleCreateInfo ci = {VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+	ci.codeSize = size;
+	ci.pCode = code;
+	*out = VK_NULL_HANDLE;
+	return in->createShaderModule(device, &ci, NULL, out);
+}
+
+VkResult mvk_create_set_layout(mvk_instance *in, VkDevice device, uint32_t n, const uint32_t *types,
+	VkDescriptorSetLayout *out) {
+	VkDescriptorSetLayoutBinding bindings[16];
+	*out = VK_NULL_HANDLE;
+	if (n > 16) return VK_ERROR_INITIALIZATION_FAILED;
+	for (uint32_t i = 0; i < n; i++) {
+		VkDescriptorSetLayoutBinding b = {0};
+		b.binding = i;
+		b.descriptorType = (VkDescriptorType)types[i];
+		b.descriptorCount = 1;
+		b.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+		bindings[i] = b;
+	}
+	VkDescriptorSetLayoutCreateInfo ci = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+	ci.bindingCount = n;
+	ci.pBindings = n > 0 ? bindings : NULL;
+	return in->createSetLayout(device, &ci, NULL, out);
+}
+
+VkResult mvk_create_pipeline_layout(mvk_instance *in, VkDevice device, VkDescriptorSetLayout set,
+	uint32_t push_bytes, VkPipelineLayout *out) {
+	VkPushConstantRange range = {VK_SHADER_STAGE_COMPUTE_BIT, 0, push_bytes};
+	VkPipelineLayoutCreateInfo ci = {VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+	ci.setLayoutCount = 1;
+	ci.pSetLayouts = &set;
+	if (push_bytes > 0) {
+		ci.pushConstantRangeCount = 1;
+		ci.pPushConstantRanges = &range;
+	}
+	*out = VK_NULL_HANDLE;
+	return in->createPipelineLayout(device, &ci, NULL, out);
+}
+
+VkResult mvk_create_descriptor_pool(mvk_instance *in, VkDevice device, uint32_t max_sets,
+	uint32_t storage, uint32_t texel, VkDescriptorPool *out) {
+	VkDescriptorPoolSize sizes[2] = {
+		{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, storage},
+		{VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, texel},
+	};
+	VkDescriptorPoolCreateInfo ci = {VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+	ci.maxSets = max_sets;
+	ci.poolSizeCount = 2;
+	ci.pPoolSizes = sizes;
+	*out = VK_NULL_HANDLE;
+	return in->createDescriptorPool(device, &ci, NULL, out);
+}
+
+VkResult mvk_allocate_set(mvk_instance *in, VkDevice device, VkDescriptorPool pool,
+	VkDescriptorSetLayout layout, VkDescriptorSet *out) {
+	VkDescriptorSetAllocateInfo ai = {VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+	ai.descriptorPool = pool;
+	ai.descriptorSetCount = 1;
+	ai.pSetLayouts = &layout;
+	*out = VK_NULL_HANDLE;
+	return in->allocateDescriptorSets(device, &ai, out);
+}
+
+VkResult mvk_create_pipeline_cache(mvk_instance *in, VkDevice device, const void *data, size_t size,
+	VkPipelineCache *out) {
+	VkPipelineCacheCreateInfo ci = {VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+	ci.initialDataSize = size;
+	ci.pInitialData = size > 0 ? data : NULL;
+	*out = VK_NULL_HANDLE;
+	return in->createPipelineCache(device, &ci, NULL, out);
 }

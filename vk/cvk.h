@@ -1,8 +1,10 @@
-// cvk.h: the small part of Vulkan that mae-vk calls from its own C rather
-// than through vulkan-go: loading the loader, instance and device creation
-// with pNext chains (features of Vulkan 1.1-1.3), Properties2/Features2
-// queries and the debug-utils messenger. Everything here lives in C memory,
-// so no Go pointer is ever stored where Vulkan can see it.
+// cvk.h: the part of Vulkan that mae-vk calls from its own C rather than
+// through vulkan-go: loading the loader, instance and device creation with
+// pNext chains (features of Vulkan 1.1-1.3), Properties2/Features2 queries,
+// the debug-utils messenger, and every call whose structs hold pointers
+// (the rule is in doc.go). Every struct Vulkan reads is built here, on the C
+// stack, so no Go pointer is ever stored where Vulkan can see it and no
+// finalizer can free what the driver is still reading.
 #ifndef MAEVK_CVK_H
 #define MAEVK_CVK_H
 
@@ -35,6 +37,12 @@ typedef struct mvk_instance {
 	PFN_vkCmdPipelineBarrier cmdPipelineBarrier;
 	PFN_vkCmdCopyBuffer cmdCopyBuffer;
 	PFN_vkUpdateDescriptorSets updateDescriptorSets;
+	PFN_vkCreateShaderModule createShaderModule;
+	PFN_vkCreateDescriptorSetLayout createSetLayout;
+	PFN_vkCreatePipelineLayout createPipelineLayout;
+	PFN_vkCreateDescriptorPool createDescriptorPool;
+	PFN_vkAllocateDescriptorSets allocateDescriptorSets;
+	PFN_vkCreatePipelineCache createPipelineCache;
 	PFN_vkCreateDebugUtilsMessengerEXT createMessenger;
 	PFN_vkDestroyDebugUtilsMessengerEXT destroyMessenger;
 	VkDebugUtilsMessengerEXT messenger;
@@ -108,5 +116,33 @@ void mvk_cmd_copy(mvk_instance *in, VkCommandBuffer cmd, VkBuffer src, VkBuffer 
 // buffers views). n <= 16.
 void mvk_update_set(mvk_instance *in, VkDevice device, VkDescriptorSet set, uint32_t n,
 	const uint32_t *types, VkBuffer *buffers, const uint64_t *offsets, const uint64_t *ranges, VkBufferView *views);
+
+// mvk_create_shader_module creates a module from size bytes of SPIR-V.
+VkResult mvk_create_shader_module(mvk_instance *in, VkDevice device, const uint32_t *code, size_t size,
+	VkShaderModule *out);
+
+// mvk_create_set_layout creates a set layout with bindings 0..n-1 visible
+// to the compute stage, binding i of descriptor type types[i]. n <= 16.
+VkResult mvk_create_set_layout(mvk_instance *in, VkDevice device, uint32_t n, const uint32_t *types,
+	VkDescriptorSetLayout *out);
+
+// mvk_create_pipeline_layout creates a layout of one set and, when
+// push_bytes > 0, one compute push-constant range of push_bytes.
+VkResult mvk_create_pipeline_layout(mvk_instance *in, VkDevice device, VkDescriptorSetLayout set,
+	uint32_t push_bytes, VkPipelineLayout *out);
+
+// mvk_create_descriptor_pool creates a pool of max_sets sets holding
+// storage storage-buffer and texel uniform-texel-buffer descriptors.
+VkResult mvk_create_descriptor_pool(mvk_instance *in, VkDevice device, uint32_t max_sets,
+	uint32_t storage, uint32_t texel, VkDescriptorPool *out);
+
+// mvk_allocate_set allocates one set of layout from pool.
+VkResult mvk_allocate_set(mvk_instance *in, VkDevice device, VkDescriptorPool pool,
+	VkDescriptorSetLayout layout, VkDescriptorSet *out);
+
+// mvk_create_pipeline_cache creates a pipeline cache seeded with size bytes
+// of data (size 0: empty).
+VkResult mvk_create_pipeline_cache(mvk_instance *in, VkDevice device, const void *data, size_t size,
+	VkPipelineCache *out);
 
 #endif

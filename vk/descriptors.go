@@ -24,34 +24,24 @@ func (r *Recording) descriptorSet(k *Kernel, uses []use) (vkg.DescriptorSet, boo
 		panic(fmt.Sprintf("vk: kernel %s has more bindings than a descriptor pool reserves per set", k.Spec.Name))
 	}
 	if r.poolSets == 0 {
-		var pool vkg.DescriptorPool
-		err := check("vkCreateDescriptorPool", vkg.CreateDescriptorPool(r.d.dev, &vkg.DescriptorPoolCreateInfo{
-			SType:         vkg.StructureTypeDescriptorPoolCreateInfo,
-			MaxSets:       setsPerPool,
-			PoolSizeCount: 2,
-			PPoolSizes: []vkg.DescriptorPoolSize{
-				{Type: vkg.DescriptorTypeStorageBuffer, DescriptorCount: setsPerPool * storagePerSet},
-				{Type: vkg.DescriptorTypeUniformTexelBuffer, DescriptorCount: setsPerPool * texelPerSet},
-			},
-		}, nil, &pool))
+		var pool C.VkDescriptorPool
+		err := checkC("vkCreateDescriptorPool", C.mvk_create_descriptor_pool(r.d.in.c, r.d.cdev,
+			setsPerPool, setsPerPool*storagePerSet, setsPerPool*texelPerSet, &pool))
 		if err != nil {
 			r.fail(err)
 			return nil, false
 		}
-		r.pools = append(r.pools, pool)
+		r.pools = append(r.pools, vkg.DescriptorPool(unsafe.Pointer(pool)))
 		r.poolSets = setsPerPool
 	}
-	var set vkg.DescriptorSet
-	err := check("vkAllocateDescriptorSets", vkg.AllocateDescriptorSets(r.d.dev, &vkg.DescriptorSetAllocateInfo{
-		SType:              vkg.StructureTypeDescriptorSetAllocateInfo,
-		DescriptorPool:     r.pools[len(r.pools)-1],
-		DescriptorSetCount: 1,
-		PSetLayouts:        []vkg.DescriptorSetLayout{k.setLay},
-	}, &set))
+	var cset C.VkDescriptorSet
+	err := checkC("vkAllocateDescriptorSets", C.mvk_allocate_set(r.d.in.c, r.d.cdev,
+		C.VkDescriptorPool(unsafe.Pointer(r.pools[len(r.pools)-1])), C.VkDescriptorSetLayout(unsafe.Pointer(k.setLay)), &cset))
 	if err != nil {
 		r.fail(err)
 		return nil, false
 	}
+	set := vkg.DescriptorSet(unsafe.Pointer(cset))
 	r.poolSets--
 	if len(uses) > 16 {
 		panic(fmt.Sprintf("vk: kernel %s has %d bindings, at most 16", k.Spec.Name, len(uses)))
@@ -88,8 +78,6 @@ func (r *Recording) descriptorSet(k *Kernel, uses []use) (vkg.DescriptorSet, boo
 		buffers[i] = C.VkBuffer(unsafe.Pointer(s.Buf.buf))
 		offsets[i], ranges[i] = C.uint64_t(s.Offset), C.uint64_t(size)
 	}
-	// Our own C, not vulkan-go's UpdateDescriptorSets, whose copies of the
-	// writes can be freed by a finalizer during the call (see cvk.h).
 	C.mvk_update_set(r.d.in.c, r.d.cdev, C.VkDescriptorSet(unsafe.Pointer(set)), C.uint32_t(len(uses)),
 		&types[0], &buffers[0], &offsets[0], &ranges[0], &views[0])
 	return set, true

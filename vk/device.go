@@ -141,12 +141,8 @@ func (d *Device) WaitIdle() error {
 // queueSubmit submits one command buffer through our own C (see
 // mvk_queue_submit in cvk.h for why not vulkan-go).
 func (d *Device) queueSubmit(cmd vkg.CommandBuffer, fence vkg.Fence) error {
-	r := C.mvk_queue_submit(d.in.c, C.VkQueue(unsafe.Pointer(d.queue)),
-		C.VkCommandBuffer(unsafe.Pointer(cmd)), C.VkFence(unsafe.Pointer(fence)))
-	if r != C.VK_SUCCESS {
-		return fmt.Errorf("vulkan: vkQueueSubmit: %w", Result(r))
-	}
-	return nil
+	return checkC("vkQueueSubmit", C.mvk_queue_submit(d.in.c, C.VkQueue(unsafe.Pointer(d.queue)),
+		C.VkCommandBuffer(unsafe.Pointer(cmd)), C.VkFence(unsafe.Pointer(fence))))
 }
 
 // cmdBarrier records a global memory barrier through our own C.

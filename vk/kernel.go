@@ -92,51 +92,34 @@ func (d *Device) Kernel(spec KernelSpec) (*Kernel, error) {
 
 func (k *Kernel) build(words []uint32) error {
 	d := k.d
-	var module vkg.ShaderModule
-	err := check("vkCreateShaderModule", vkg.CreateShaderModule(d.dev, &vkg.ShaderModuleCreateInfo{
-		SType:    vkg.StructureTypeShaderModuleCreateInfo,
-		CodeSize: uint(len(words) * 4),
-		PCode:    words,
-	}, nil, &module))
-	k.module = module
+	var module C.VkShaderModule
+	err := checkC("vkCreateShaderModule", C.mvk_create_shader_module(d.in.c, d.cdev,
+		(*C.uint32_t)(unsafe.Pointer(&words[0])), C.size_t(4*len(words)), &module))
+	k.module = vkg.ShaderModule(unsafe.Pointer(module))
 	if err != nil {
 		return err
 	}
-	bindings := make([]vkg.DescriptorSetLayoutBinding, len(k.Spec.Slots))
+	if len(k.Spec.Slots) > 16 {
+		return fmt.Errorf("%d bindings, at most 16", len(k.Spec.Slots))
+	}
+	var types [16]C.uint32_t
 	for i, s := range k.Spec.Slots {
-		bindings[i] = vkg.DescriptorSetLayoutBinding{
-			Binding:         uint32(i),
-			DescriptorType:  s.Kind.descriptorType(),
-			DescriptorCount: 1,
-			StageFlags:      vkg.ShaderStageFlags(vkg.ShaderStageComputeBit),
-		}
+		types[i] = C.uint32_t(s.Kind.descriptorType())
 	}
-	var setLay vkg.DescriptorSetLayout
-	err = check("vkCreateDescriptorSetLayout", vkg.CreateDescriptorSetLayout(d.dev, &vkg.DescriptorSetLayoutCreateInfo{
-		SType:        vkg.StructureTypeDescriptorSetLayoutCreateInfo,
-		BindingCount: uint32(len(bindings)),
-		PBindings:    bindings,
-	}, nil, &setLay))
-	k.setLay = setLay
+	var setLay C.VkDescriptorSetLayout
+	err = checkC("vkCreateDescriptorSetLayout", C.mvk_create_set_layout(d.in.c, d.cdev,
+		C.uint32_t(len(k.Spec.Slots)), &types[0], &setLay))
+	k.setLay = vkg.DescriptorSetLayout(unsafe.Pointer(setLay))
 	if err != nil {
 		return err
 	}
-	pl := vkg.PipelineLayoutCreateInfo{
-		SType:          vkg.StructureTypePipelineLayoutCreateInfo,
-		SetLayoutCount: 1,
-		PSetLayouts:    []vkg.DescriptorSetLayout{k.setLay},
-	}
-	if k.Spec.PushBytes > 0 {
-		pl.PushConstantRangeCount = 1
-		pl.PPushConstantRanges = []vkg.PushConstantRange{{
-			StageFlags: vkg.ShaderStageFlags(vkg.ShaderStageComputeBit), Size: uint32(k.Spec.PushBytes),
-		}}
-	}
-	var layout vkg.PipelineLayout
-	if err := check("vkCreatePipelineLayout", vkg.CreatePipelineLayout(d.dev, &pl, nil, &layout)); err != nil {
+	var layout C.VkPipelineLayout
+	err = checkC("vkCreatePipelineLayout", C.mvk_create_pipeline_layout(d.in.c, d.cdev, setLay,
+		C.uint32_t(k.Spec.PushBytes), &layout))
+	k.layout = vkg.PipelineLayout(unsafe.Pointer(layout))
+	if err != nil {
 		return err
 	}
-	k.layout = layout
 	var spec *C.uint32_t
 	if len(k.Spec.Constants) > 32 {
 		return fmt.Errorf("%d specialization constants, at most 32", len(k.Spec.Constants))
@@ -145,14 +128,11 @@ func (k *Kernel) build(words []uint32) error {
 		spec = (*C.uint32_t)(unsafe.Pointer(&k.Spec.Constants[0]))
 	}
 	var pipe C.VkPipeline
-	r := C.mvk_create_compute_pipeline(d.in.c, d.cdev, C.VkPipelineCache(unsafe.Pointer(d.pcache.handle())),
-		C.VkShaderModule(unsafe.Pointer(k.module)), C.VkPipelineLayout(unsafe.Pointer(k.layout)),
-		spec, C.uint32_t(len(k.Spec.Constants)), &pipe)
-	if r != C.VK_SUCCESS {
-		return fmt.Errorf("vulkan: vkCreateComputePipelines: %w", Result(r))
-	}
+	err = checkC("vkCreateComputePipelines", C.mvk_create_compute_pipeline(d.in.c, d.cdev,
+		C.VkPipelineCache(unsafe.Pointer(d.pcache.handle())), module, layout,
+		spec, C.uint32_t(len(k.Spec.Constants)), &pipe))
 	k.pipe = vkg.Pipeline(unsafe.Pointer(pipe))
-	return nil
+	return err
 }
 
 func (s SlotKind) descriptorType() vkg.DescriptorType {

@@ -1,7 +1,7 @@
 package vk
 
 // #include <stdlib.h>
-// #include <string.h>
+// #include "cvk.h"
 import "C"
 
 import (
@@ -32,21 +32,21 @@ func openPipelineCache(d *Device, dir string) (*pipelineCache, error) {
 			pc.path = filepath.Join(dir, "pipelines-"+d.Info.FileKey()+".bin")
 		}
 	}
-	info := vkg.PipelineCacheCreateInfo{SType: vkg.StructureTypePipelineCacheCreateInfo}
+	var data []byte
 	if pc.path != "" {
 		// A missing or unreadable file just means a cold cache; the driver
 		// checks the header and ignores data from another device or version.
-		if data, err := os.ReadFile(pc.path); err == nil && len(data) > 0 {
-			p := C.malloc(C.size_t(len(data)))
-			defer C.free(p)
-			C.memcpy(p, unsafe.Pointer(&data[0]), C.size_t(len(data)))
-			info.InitialDataSize, info.PInitialData = uint(len(data)), p
-		}
+		data, _ = os.ReadFile(pc.path)
 	}
-	var cache vkg.PipelineCache
-	if err := check("vkCreatePipelineCache", vkg.CreatePipelineCache(d.dev, &info, nil, &cache)); err != nil {
+	var ptr unsafe.Pointer
+	if len(data) > 0 {
+		ptr = unsafe.Pointer(&data[0])
+	}
+	var ccache C.VkPipelineCache
+	if err := checkC("vkCreatePipelineCache", C.mvk_create_pipeline_cache(d.in.c, d.cdev, ptr, C.size_t(len(data)), &ccache)); err != nil {
 		return nil, err
 	}
+	cache := vkg.PipelineCache(unsafe.Pointer(ccache))
 	pc.cache = cache
 	return pc, nil
 }
