@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"github.com/mae-vk/mae-vk/shaders"
 	"math"
 
 	"github.com/mae-vk/mae-vk/vk"
@@ -59,17 +60,6 @@ type AdamWBuffers struct {
 	DecayRanges int
 }
 
-// adamwPush mirrors the push-constant block of shaders/adamw.comp.
-type adamwPush struct {
-	N       uint32
-	Beta1   float32
-	Beta2   float32
-	Eps     float32
-	WD      float32
-	NRanges uint32
-	Clip    uint32
-}
-
 // AdamW records one fused torch.optim.AdamW step (amsgrad and maximize off;
 // see AdamWRef) over n parameters, with the gradient clipped as
 // torch.nn.utils.clip_grad_norm_ would have done it, without changing Grad.
@@ -109,11 +99,11 @@ func (o *Ops) AdamW(r *vk.Recording, cfg AdamWConfig, b AdamWBuffers, n int) err
 	} else {
 		need(op, "Decay", decay, 2*b.DecayRanges)
 	}
-	push := vk.PushBytes(adamwPush{
+	push := vk.PushBytes(shaders.AdamWPush{
 		N: fitU32(op, n), Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps, WD: cfg.WeightDecay,
 		NRanges: fitU32(op, b.DecayRanges), Clip: clip,
 	})
-	k, err := o.kernel("adamw", []vk.Slot{rw, ro, rw, rw, ro, ro, ro}, len(push), uint32(o.local))
+	k, err := o.kernel("adamw", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -153,11 +143,6 @@ func PackDecayRanges(ranges [][2]int, n int) ([]uint32, error) {
 // GradNormWorkFloats is how many float32s the work buffer of GradNorm holds.
 const GradNormWorkFloats = 1024
 
-// gradnormPush mirrors the push-constant block of shaders/gradnorm.comp.
-type gradnormPush struct {
-	N uint32
-}
-
 // GradNorm records the global L2 norm of a flat gradient grad [n] into
 // norm [1], on the device, for AdamW's clipping and for logging (make norm
 // a host buffer, or copy it to one, to read it after the submission):
@@ -178,13 +163,13 @@ func (o *Ops) GradNorm(r *vk.Recording, grad, norm, work vk.Binding, n int) erro
 	need(op, "work", work, GradNormWorkFloats)
 	local := o.sumLocal()
 	groups := min(ceilDiv(n, local), GradNormWorkFloats, o.maxGroups)
-	push1 := vk.PushBytes(gradnormPush{fitU32(op, n)})
-	push2 := vk.PushBytes(gradnormPush{uint32(groups)})
-	partial, err := o.kernel("gradnorm_partial", []vk.Slot{ro, wo}, len(push1), uint32(local))
+	push1 := vk.PushBytes(shaders.GradNormPush{N: fitU32(op, n)})
+	push2 := vk.PushBytes(shaders.GradNormPush{N: uint32(groups)})
+	partial, err := o.kernel("gradnorm_partial", uint32(local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	final, err := o.kernel("gradnorm_final", []vk.Slot{ro, wo}, len(push2), uint32(local))
+	final, err := o.kernel("gradnorm_final", uint32(local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

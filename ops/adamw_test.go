@@ -1,13 +1,11 @@
 package ops
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"reflect"
 	"testing"
 
-	"github.com/mae-vk/mae-vk/shaders"
 	"github.com/mae-vk/mae-vk/vk"
 )
 
@@ -180,103 +178,4 @@ func TestAdamWHyperValues(t *testing.T) {
 	h := AdamWHyperValues(0.5, 0.9, 0.95, 2, -1)
 	want := []float64{0.5, 1 - 0.81, 1 - 0.9025, -1}
 	checkClose(t, "hyper", toF64(h), want, 1e-7)
-}
-
-// TestPushLayoutsTokensLossAdamW checks each Go push-constant struct of the
-// patch, gather, unshuffle, loss, gradnorm and adamw kernels against the
-// push-constant block in the compiled SPIR-V: same number of members, back
-// to back, of the same 32-bit scalar types.
-func TestPushLayoutsTokensLossAdamW(t *testing.T) {
-	for name, v := range map[string]any{
-		"patch":                      patchPush{},
-		"gather":                     gatherPush{},
-		"gather_backward":            gatherPush{},
-		"unshuffle":                  gatherPush{},
-		"unshuffle_backward_partial": unshuffleBackPush{},
-		"unshuffle_backward_mask":    unshuffleBackPush{},
-		"unshuffle_backward_dx":      unshuffleBackPush{},
-		"loss_masksum":               lossPush{},
-		"loss_rows":                  lossPush{},
-		"loss_final":                 lossPush{},
-		"gradnorm_partial":           gradnormPush{},
-		"gradnorm_final":             gradnormPush{},
-		"adamw":                      adamwPush{},
-	} {
-		members, offsets := spvPushBlock(t, name)
-		rt := reflect.TypeOf(v)
-		var want []byte
-		for i := 0; i < rt.NumField(); i++ {
-			switch rt.Field(i).Type.Kind() {
-			case reflect.Float32:
-				want = append(want, 'f')
-			case reflect.Uint32:
-				want = append(want, 'u')
-			case reflect.Int32:
-				want = append(want, 'i')
-			default:
-				t.Fatalf("%s: field %s is %v", rt, rt.Field(i).Name, rt.Field(i).Type)
-			}
-		}
-		if string(members) != string(want) {
-			t.Errorf("%s: SPIR-V push block members %q, Go %s has %q", name, members, rt, want)
-		}
-		for i, off := range offsets {
-			if off != uint32(4*i) {
-				t.Errorf("%s: member %d at offset %d, want %d", name, i, off, 4*i)
-			}
-		}
-		if len(vk.PushBytes(v)) != 4*len(members) {
-			t.Errorf("%s: %d push bytes for %d members", name, len(vk.PushBytes(v)), len(members))
-		}
-	}
-}
-
-// spvPushBlock returns the member types ('f' float32, 'u' uint32, 'i' int32,
-// '?' other) and offsets of the push-constant block of a compiled module.
-func spvPushBlock(t *testing.T, name string) (members []byte, offsets []uint32) {
-	t.Helper()
-	code := shaders.MustSPIRV(name)
-	const (
-		opTypeInt, opTypeFloat, opTypeStruct, opTypePointer = 21, 22, 30, 32
-		opVariable, opMemberDecorate, decOffset, scPush     = 59, 72, 35, 9
-	)
-	scalar := map[uint32]byte{}
-	structs := map[uint32][]uint32{}
-	pointee := map[uint32]uint32{}
-	memberOff := map[[2]uint32]uint32{}
-	var pushPtr uint32
-	for i := 5; i < len(code)/4; {
-		w := func(k int) uint32 { return binary.LittleEndian.Uint32(code[4*(i+k):]) }
-		count, op := int(w(0)>>16), w(0)&0xffff
-		switch {
-		case op == opTypeFloat && w(2) == 32:
-			scalar[w(1)] = 'f'
-		case op == opTypeInt && w(2) == 32:
-			scalar[w(1)] = "ui"[w(3)]
-		case op == opTypeStruct:
-			for k := 2; k < count; k++ {
-				structs[w(1)] = append(structs[w(1)], w(k))
-			}
-		case op == opTypePointer:
-			pointee[w(1)] = w(3)
-		case op == opVariable && w(3) == scPush:
-			pushPtr = w(1)
-		case op == opMemberDecorate && w(3) == decOffset:
-			memberOff[[2]uint32{w(1), w(2)}] = w(4)
-		}
-		i += count
-	}
-	block, ok := structs[pointee[pushPtr]]
-	if pushPtr == 0 || !ok {
-		t.Fatalf("%s: no push-constant block found", name)
-	}
-	for k, m := range block {
-		c, ok := scalar[m]
-		if !ok {
-			c = '?'
-		}
-		members = append(members, c)
-		offsets = append(offsets, memberOff[[2]uint32{pointee[pushPtr], uint32(k)}])
-	}
-	return members, offsets
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"github.com/mae-vk/mae-vk/shaders"
 	"math"
 
 	"github.com/mae-vk/mae-vk/vk"
@@ -68,12 +69,6 @@ func (o *Ops) SetAttentionConfig(c AttentionConfig) error {
 	return nil
 }
 
-// attnPush mirrors the push-constant block of include/attention.glsl.
-type attnPush struct {
-	B, L, H uint32
-	QScale  float32 // log2(e)/√d: the kernels keep scores in base 2
-}
-
 // attnMaxBatchGroups caps the z dimension of the grid (one workgroup layer
 // per sample); the kernels loop over the samples beyond it. A variable so
 // that a test can exercise the loop with a small batch.
@@ -90,25 +85,21 @@ const (
 
 var attnPassNames = [...]string{"fwd", "bwd_dq", "bwd_dkv"}
 
-var attnSlots = [...][]vk.Slot{
-	attnForward: {ro, wo, wo},             // qkv, out, lse
-	attnDQ:      {ro, ro, ro, ro, wo, wo}, // qkv, out, dout, lse, dqkv, delta
-	attnDKV:     {ro, ro, ro, ro, wo},     // qkv, dout, lse, delta, dqkv
-}
-
-// attnTexelSlots are the slots of the cpu family's _texel variants: the
-// vec4 inputs leading each list become texel buffers.
-var attnTexelSlots = [...][]vk.Slot{
-	attnForward: {tex, wo, wo},
-	attnDQ:      {tex, tex, tex, ro, wo, wo},
-	attnDKV:     {tex, tex, ro, ro, wo},
+// attnName is the shader variant of pass in family ("cpu" or "gpu"),
+// texel for the cpu family's variant reading its vec4 inputs as texel
+// buffers.
+func attnName(pass attnPass, family string, texel bool) string {
+	name := "attention_" + attnPassNames[pass] + "_" + family
+	if texel {
+		name += "_texel"
+	}
+	return name
 }
 
 // attnPlan is one pass's kernel for one shape: which module, its bindings,
 // its specialization constants and how many rows a workgroup covers.
 type attnPlan struct {
 	name      string
-	slots     []vk.Slot
 	constants []uint32
 	rows      int
 }
@@ -122,12 +113,11 @@ func (p attnPlan) String() string { return fmt.Sprintf("%s%v", p.name, p.constan
 func (o *Ops) attnPlanFor(pass attnPass, l, d int, texel bool) (attnPlan, error) {
 	info := o.d.Info
 	cfg := o.AttentionConfig()
-	name := "attention_" + attnPassNames[pass] + "_" + cfg.Family
+	name := attnName(pass, cfg.Family, false)
 	if cfg.Family == "cpu" {
-		slots := attnSlots[pass]
 		kb := attnKeyBlock
 		if texel && cfg.Texel {
-			name, slots, kb = name+"_texel", attnTexelSlots[pass], attnKeyBlockTexel
+			name, kb = attnName(pass, cfg.Family, true), attnKeyBlockTexel
 		}
 		// One subgroup per workgroup; R rows per invocation, as many as
 		// the register budget allows but no more than the grid needs
@@ -142,7 +132,7 @@ func (o *Ops) attnPlanFor(pass attnPass, l, d int, texel bool) (attnPlan, error)
 		if pass == attnForward {
 			c = append(c, uint32(kb))
 		}
-		return attnPlan{name: name, slots: slots, constants: c, rows: wg * r}, nil
+		return attnPlan{name: name, constants: c, rows: wg * r}, nil
 	}
 	// GPU family: TP invocations per row (dividing the row's d/4 vec4s),
 	// at most 8 scores each per tile, the largest tiles whose shared
@@ -157,7 +147,7 @@ func (o *Ops) attnPlanFor(pass attnPass, l, d int, texel bool) (attnPlan, error)
 			continue
 		}
 		c := []uint32{uint32(own * tp), uint32(d), uint32(own), uint32(tile), uint32(tp)}
-		return attnPlan{name: name, slots: attnSlots[pass], constants: c, rows: own}, nil
+		return attnPlan{name: name, constants: c, rows: own}, nil
 	}
 	return attnPlan{}, fmt.Errorf("ops: attention %s: head dimension %d does not fit %s (%d invocations, %d bytes shared)",
 		attnPassNames[pass], d, info.Name, info.MaxInvocations, info.SharedMemoryBytes)
@@ -210,9 +200,13 @@ func attnCheck(fn string, b, l, h, d int) {
 // attnPlanOn is attnPlanFor with texel loads allowed where every binding
 // that the texel variant reads as a texel buffer fits the device's limit.
 func (o *Ops) attnPlanOn(pass attnPass, l, d int, bindings []vk.Binding) (attnPlan, error) {
+	v, err := shaders.Lookup(attnName(pass, "cpu", true))
+	if err != nil {
+		return attnPlan{}, fmt.Errorf("ops: %w", err)
+	}
 	texel := true
-	for i, s := range attnTexelSlots[pass] {
-		if s == tex {
+	for i, b := range v.Bindings {
+		if b == shaders.Texel {
 			texel = texel && attnTexels(bindings[i]) <= o.d.Info.MaxTexelElements
 		}
 	}
@@ -225,11 +219,11 @@ func (o *Ops) attnDispatch(r *vk.Recording, pass attnPass, b, l, h, d int, bindi
 	if err != nil {
 		return err
 	}
-	k, err := o.kernel(plan.name, plan.slots, 16, plan.constants...)
+	k, err := o.kernel(plan.name, plan.constants...)
 	if err != nil {
 		return err
 	}
-	push := vk.PushBytes(attnPush{B: uint32(b), L: uint32(l), H: uint32(h), QScale: float32(math.Log2E / math.Sqrt(float64(d)))})
+	push := vk.PushBytes(shaders.AttentionPush{B: uint32(b), L: uint32(l), H: uint32(h), QScale: float32(math.Log2E / math.Sqrt(float64(d)))})
 	r.Dispatch(k, vk.Groups{ceilDiv(l, plan.rows), h, min(b, attnMaxBatchGroups)}, push, bindings...)
 	return nil
 }

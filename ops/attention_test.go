@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"github.com/mae-vk/mae-vk/shaders"
 	"math"
 	"os"
 	"testing"
@@ -295,10 +296,10 @@ func TestAttentionPanics(t *testing.T) {
 }
 
 func TestAttentionPushLayout(t *testing.T) {
-	b := vk.PushBytes(attnPush{B: 1, L: 2, H: 3, QScale: 0.5})
+	b := vk.PushBytes(shaders.AttentionPush{B: 1, L: 2, H: 3, QScale: 0.5})
 	want := []byte{1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0x3f}
 	if string(b) != string(want) {
-		t.Errorf("attnPush bytes %v, want %v (B, L, H, qscale as in include/attention.glsl)", b, want)
+		t.Errorf("shaders.AttentionPush bytes %v, want %v (B, L, H, qscale as in include/attention.glsl)", b, want)
 	}
 }
 

@@ -2,16 +2,11 @@ package ops
 
 import (
 	"fmt"
+	"github.com/mae-vk/mae-vk/shaders"
 	"math"
 
 	"github.com/mae-vk/mae-vk/vk"
 )
-
-// unfusedPush mirrors the push-constant block of attention_unfused.comp.
-type unfusedPush struct {
-	B, L, H, D uint32
-	Scale      float32
-}
 
 // UnfusedAttentionWorkFloats is the scratch AttentionUnfused needs: q, k,
 // v and o per head [B, H, L, d] (each rounded up to 64 floats, so every
@@ -47,16 +42,16 @@ func (o *Ops) AttentionUnfused(r *vk.Recording, qkv, out, work vk.Binding, b, l,
 	per, stride := b*h*l*d, unfusedPart(b, l, h, d)
 	part := func(i int) vk.Span { return w.Span(4*i*stride, 4*per) }
 	q, k, v, ob, s := part(0), part(1), part(2), part(3), w.Span(16*stride, 4*b*h*l*l)
-	push := vk.PushBytes(unfusedPush{uint32(b), uint32(l), uint32(h), uint32(d), float32(1 / math.Sqrt(float64(d)))})
-	split, err := o.kernel("attention_unfused_split", []vk.Slot{ro, wo, wo, wo}, len(push), uint32(o.local))
+	push := vk.PushBytes(shaders.AttentionUnfusedPush{B: uint32(b), L: uint32(l), H: uint32(h), D: uint32(d), Scale: float32(1 / math.Sqrt(float64(d)))})
+	split, err := o.kernel("attention_unfused_split", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	softmax, err := o.kernel("attention_unfused_softmax", []vk.Slot{rw}, len(push), uint32(o.local))
+	softmax, err := o.kernel("attention_unfused_softmax", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	merge, err := o.kernel("attention_unfused_merge", []vk.Slot{ro, wo}, len(push), uint32(o.local))
+	merge, err := o.kernel("attention_unfused_merge", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

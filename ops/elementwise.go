@@ -2,40 +2,13 @@ package ops
 
 import (
 	"fmt"
+	"github.com/mae-vk/mae-vk/shaders"
 
 	"github.com/mae-vk/mae-vk/vk"
 )
 
 // Push-constant blocks of shaders/elementwise.comp, one per define. Sizes,
 // strides and offsets count vec4s in the _vec4 variants.
-
-// ewPush is the block of EW_ADD and EW_RESIDUAL.
-type ewPush struct {
-	N uint32
-}
-
-// ewScalePush is the block of EW_SCALE.
-type ewScalePush struct {
-	N     uint32
-	Alpha float32
-}
-
-// ewBcastPush is the block of EW_BCAST_ADD.
-type ewBcastPush struct {
-	Period   uint32
-	Batch    uint32
-	TableOff uint32
-}
-
-// ewCopyRowsPush is the block of EW_COPY_ROWS.
-type ewCopyRowsPush struct {
-	Rows      uint32
-	Cols      uint32
-	SrcStride uint32
-	SrcOff    uint32
-	DstStride uint32
-	DstOff    uint32
-}
 
 // Add records the element-wise sum of x and y [n] into z [n] (z may be x or
 // y, for an in-place add; see AddRef):
@@ -49,8 +22,8 @@ func (o *Ops) Add(r *vk.Recording, x, y, z vk.Binding, n int) error {
 	need(op, "x", x, n)
 	need(op, "y", y, n)
 	need(op, "z", z, n)
-	return o.map1D(r, op, "elementwise_add", []vk.Slot{ro, ro, wo}, n, vec4Fits(n, x, y, z),
-		func(nT uint32) []byte { return vk.PushBytes(ewPush{nT}) }, x, y, z)
+	return o.map1D(r, op, "elementwise_add", n, vec4Fits(n, x, y, z),
+		func(nT uint32) []byte { return vk.PushBytes(shaders.ElementwisePush{N: nT}) }, x, y, z)
 }
 
 // Scale records x [n] scaled by alpha into y [n] (y may be x; see ScaleRef):
@@ -63,8 +36,8 @@ func (o *Ops) Scale(r *vk.Recording, x, y vk.Binding, n int, alpha float32) erro
 	checkN(op, n)
 	need(op, "x", x, n)
 	need(op, "y", y, n)
-	return o.map1D(r, op, "elementwise_scale", []vk.Slot{ro, wo}, n, vec4Fits(n, x, y),
-		func(nT uint32) []byte { return vk.PushBytes(ewScalePush{nT, alpha}) }, x, y)
+	return o.map1D(r, op, "elementwise_scale", n, vec4Fits(n, x, y),
+		func(nT uint32) []byte { return vk.PushBytes(shaders.ElementwiseScalePush{N: nT, Alpha: alpha}) }, x, y)
 }
 
 // ResidualAdd records the residual connection x += res over n elements, in
@@ -78,24 +51,24 @@ func (o *Ops) ResidualAdd(r *vk.Recording, x, res vk.Binding, n int) error {
 	checkN(op, n)
 	need(op, "x", x, n)
 	need(op, "res", res, n)
-	return o.map1D(r, op, "elementwise_residual", []vk.Slot{rw, ro}, n, vec4Fits(n, x, res),
-		func(nT uint32) []byte { return vk.PushBytes(ewPush{nT}) }, x, res)
+	return o.map1D(r, op, "elementwise_residual", n, vec4Fits(n, x, res),
+		func(nT uint32) []byte { return vk.PushBytes(shaders.ElementwisePush{N: nT}) }, x, res)
 }
 
 // map1D records a 1-D element-wise kernel (its _vec4 variant when vec) over
 // n floats; push makes the push constants from the count in kernel units.
-func (o *Ops) map1D(r *vk.Recording, op, name string, slots []vk.Slot, n int, vec bool,
+func (o *Ops) map1D(r *vk.Recording, op, name string, n int, vec bool,
 	push func(nT uint32) []byte, bindings ...vk.Binding) error {
 	if n == 0 {
 		return nil
 	}
 	nT := n
 	if vec {
-		name += "_vec4"
 		nT /= 4
 	}
+	name = vec4Name(name, vec)
 	pb := push(fitU32(op, nT))
-	k, err := o.kernel(name, slots, len(pb), uint32(o.local))
+	k, err := o.kernel(name, uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -128,13 +101,13 @@ func (o *Ops) BroadcastAdd(r *vk.Recording, x, table, y vk.Binding, b, l, d, tab
 	fitU32(op, n)
 	fitU32(op, tableOff+period)
 	name := "elementwise_bcast_add"
-	p := ewBcastPush{uint32(period), uint32(b), uint32(tableOff)}
+	p := shaders.ElementwiseBcastPush{Period: uint32(period), Batch: uint32(b), TableOff: uint32(tableOff)}
 	if period%4 == 0 && tableOff%4 == 0 && aligned16(x, table, y) {
-		name += "_vec4"
+		name = vec4Name(name, true)
 		p.Period, p.TableOff = p.Period/4, p.TableOff/4
 	}
 	push := vk.PushBytes(p)
-	k, err := o.kernel(name, []vk.Slot{ro, ro, wo}, len(push), uint32(o.local))
+	k, err := o.kernel(name, uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -191,13 +164,13 @@ func (o *Ops) CopyRows(r *vk.Recording, src, dst vk.Binding, rows, cols, srcStri
 	fitU32(op, srcEnd)
 	fitU32(op, dstEnd)
 	name := "elementwise_copy_rows"
-	p := ewCopyRowsPush{uint32(rows), uint32(cols), uint32(srcStride), uint32(srcOff), uint32(dstStride), uint32(dstOff)}
+	p := shaders.ElementwiseCopyRowsPush{Rows: uint32(rows), Cols: uint32(cols), SrcStride: uint32(srcStride), SrcOff: uint32(srcOff), DstStride: uint32(dstStride), DstOff: uint32(dstOff)}
 	if (cols|srcStride|srcOff|dstStride|dstOff)%4 == 0 && aligned16(src, dst) {
-		name += "_vec4"
+		name = vec4Name(name, true)
 		p.Cols, p.SrcStride, p.SrcOff, p.DstStride, p.DstOff = p.Cols/4, p.SrcStride/4, p.SrcOff/4, p.DstStride/4, p.DstOff/4
 	}
 	push := vk.PushBytes(p)
-	k, err := o.kernel(name, []vk.Slot{ro, wo}, len(push), uint32(o.local))
+	k, err := o.kernel(name, uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -210,4 +183,12 @@ func checkN(op string, n int) {
 	if n < 0 {
 		panic(fmt.Sprintf("ops: %s: n = %d, want ≥ 0", op, n))
 	}
+}
+
+// vec4Name is the _vec4 variant of name when vec, else name.
+func vec4Name(name string, vec bool) string {
+	if vec {
+		return name + "_vec4"
+	}
+	return name
 }

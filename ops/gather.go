@@ -2,27 +2,10 @@ package ops
 
 import (
 	"fmt"
+	"github.com/mae-vk/mae-vk/shaders"
 
 	"github.com/mae-vk/mae-vk/vk"
 )
-
-// gatherPush mirrors the push-constant blocks of shaders/gather.comp,
-// gather_backward.comp and unshuffle.comp.
-type gatherPush struct {
-	Count uint32 // elements (gather, unshuffle) or rows (gather_backward)
-	L     uint32
-	Lk    uint32
-	D     uint32
-}
-
-// unshuffleBackPush mirrors the push-constant block of
-// shaders/unshuffle_backward.comp.
-type unshuffleBackPush struct {
-	N  uint32
-	L  uint32
-	Lk uint32
-	D  uint32
-}
 
 // Index buffers (idsKeep, idsRestore) hold int32 values, one 32-bit word per
 // index, as written by vk.Buffer.WriteUint32.
@@ -52,8 +35,8 @@ func (o *Ops) GatherTokens(r *vk.Recording, x, idsKeep, y vk.Binding, n, l, lk, 
 		return nil
 	}
 	fitU32(op, n*l*d) // indices into x
-	push := vk.PushBytes(gatherPush{fitU32(op, total), uint32(l), uint32(lk), uint32(d)})
-	k, err := o.kernel("gather", []vk.Slot{ro, ro, wo}, len(push), uint32(o.local))
+	push := vk.PushBytes(shaders.GatherPush{Count: fitU32(op, total), L: uint32(l), Lk: uint32(lk), D: uint32(d)})
+	k, err := o.kernel("gather", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -81,8 +64,8 @@ func (o *Ops) GatherTokensBackward(r *vk.Recording, dy, idsKeep, dx vk.Binding, 
 	need(op, "dx", dx, n*l*d)
 	rows := n * l
 	fitU32(op, n*l*d) // indices into dx
-	push := vk.PushBytes(gatherPush{fitU32(op, rows), uint32(l), uint32(lk), uint32(d)})
-	k, err := o.kernel("gather_backward", []vk.Slot{ro, ro, wo}, len(push), uint32(o.local))
+	push := vk.PushBytes(shaders.GatherPush{Count: fitU32(op, rows), L: uint32(l), Lk: uint32(lk), D: uint32(d)})
+	k, err := o.kernel("gather_backward", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -108,8 +91,8 @@ func (o *Ops) Unshuffle(r *vk.Recording, x, mask, idsRestore, y vk.Binding, n, l
 	need(op, "idsRestore", idsRestore, n*l)
 	need(op, "y", y, n*(1+l)*d)
 	total := n * (1 + l) * d
-	push := vk.PushBytes(gatherPush{fitU32(op, total), uint32(l), uint32(lk), uint32(d)})
-	k, err := o.kernel("unshuffle", []vk.Slot{ro, ro, ro, wo}, len(push), uint32(o.local))
+	push := vk.PushBytes(shaders.GatherPush{Count: fitU32(op, total), L: uint32(l), Lk: uint32(lk), D: uint32(d)})
+	k, err := o.kernel("unshuffle", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -138,16 +121,16 @@ func (o *Ops) UnshuffleBackward(r *vk.Recording, dy, idsRestore, dx, dmask vk.Bi
 	need(op, "dx", dx, n*(1+lk)*d)
 	need(op, "dmask", dmask, d)
 	fitU32(op, n*(1+l)*d) // indices into dy, the largest
-	push := vk.PushBytes(unshuffleBackPush{uint32(n), uint32(l), uint32(lk), uint32(d)})
-	partial, err := o.kernel("unshuffle_backward_partial", []vk.Slot{ro, ro, wo}, len(push), uint32(o.local))
+	push := vk.PushBytes(shaders.UnshuffleBackwardPush{N: uint32(n), L: uint32(l), Lk: uint32(lk), D: uint32(d)})
+	partial, err := o.kernel("unshuffle_backward_partial", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	sum, err := o.kernel("unshuffle_backward_mask", []vk.Slot{ro, wo}, len(push), uint32(o.local))
+	sum, err := o.kernel("unshuffle_backward_mask", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	scatter, err := o.kernel("unshuffle_backward_dx", []vk.Slot{ro, ro, wo}, len(push), uint32(o.local))
+	scatter, err := o.kernel("unshuffle_backward_dx", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

@@ -1,14 +1,9 @@
 package ops
 
 import (
+	"github.com/mae-vk/mae-vk/shaders"
 	"github.com/mae-vk/mae-vk/vk"
 )
-
-// geluPush mirrors the push-constant block of shaders/gelu.comp (n counts
-// vec4s in the _vec4 variants).
-type geluPush struct {
-	N uint32
-}
 
 // Gelu records the exact (erf) GELU of x [n] into y [n] (y may be x; see
 // GeluRef), PyTorch's nn.GELU(approximate='none'):
@@ -33,8 +28,8 @@ func (o *Ops) GeluBackward(r *vk.Recording, x, dy, dx vk.Binding, n int) error {
 	need(op, "x", x, n)
 	need(op, "dy", dy, n)
 	need(op, "dx", dx, n)
-	return o.map1D(r, op, "gelu_bwd", []vk.Slot{ro, ro, wo}, n, vec4Fits(n, x, dy, dx),
-		func(nT uint32) []byte { return vk.PushBytes(geluPush{nT}) }, x, dy, dx)
+	return o.map1D(r, op, "gelu_bwd", n, vec4Fits(n, x, dy, dx),
+		func(nT uint32) []byte { return vk.PushBytes(shaders.GeluPush{N: nT}) }, x, dy, dx)
 }
 
 // erf records y = erf_f32(x) over n elements: the device's erf, for tests.
@@ -47,6 +42,6 @@ func (o *Ops) geluMap(r *vk.Recording, op, name string, x, y vk.Binding, n int) 
 	need(op, "x", x, n)
 	need(op, "y", y, n)
 	vec := vec4Fits(n, x, y) && name != "gelu_erf"
-	return o.map1D(r, op, name, []vk.Slot{ro, wo}, n, vec,
-		func(nT uint32) []byte { return vk.PushBytes(geluPush{nT}) }, x, y)
+	return o.map1D(r, op, name, n, vec,
+		func(nT uint32) []byte { return vk.PushBytes(shaders.GeluPush{N: nT}) }, x, y)
 }

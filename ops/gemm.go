@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"github.com/mae-vk/mae-vk/shaders"
 
 	"github.com/mae-vk/mae-vk/vk"
 )
@@ -82,14 +83,6 @@ func (o *Ops) checkGemmConfig(c GemmConfig) error {
 	return nil
 }
 
-// gemmPush mirrors the push-constant block of gemm_common.glsl.
-type gemmPush struct {
-	M, N, K                   uint32
-	StrideA, StrideB, StrideC uint32
-	Alpha, Beta               float32
-	Flags                     uint32
-}
-
 const (
 	gemmBias     = 1
 	gemmGELU     = 2
@@ -131,7 +124,7 @@ func (o *Ops) Gemm(r *vk.Recording, s GemmSpec, a, b, c, bias, residual vk.Bindi
 	if s.TransB {
 		flags |= gemmTransB
 	}
-	push := vk.PushBytes(gemmPush{
+	push := vk.PushBytes(shaders.GemmPush{
 		M: uint32(s.M), N: uint32(s.N), K: uint32(s.K),
 		StrideA: uint32(s.StrideA), StrideB: uint32(s.StrideB), StrideC: uint32(s.StrideC),
 		Alpha: float32(s.Alpha), Beta: float32(s.Beta), Flags: flags,
@@ -146,30 +139,36 @@ func (o *Ops) Gemm(r *vk.Recording, s GemmSpec, a, b, c, bias, residual vk.Bindi
 
 // gemmKernel picks the variant for s under the device's configuration.
 func (o *Ops) gemmKernel(s GemmSpec, a, b vk.Binding) (*vk.Kernel, vk.Groups, error) {
-	slots := []vk.Slot{ro, ro, rw, ro, ro}
 	cfg := o.gemm
 	if cfg.Family == "tiled" {
 		bm, bn := cfg.LY*cfg.TM, cfg.LX*cfg.TN
-		k, err := o.kernel("gemm_tiled", slots, 36, uint32(cfg.LX), uint32(cfg.LY), uint32(cfg.TM), uint32(cfg.TN), uint32(cfg.BK))
+		k, err := o.kernel("gemm_tiled", uint32(cfg.LX), uint32(cfg.LY), uint32(cfg.TM), uint32(cfg.TN), uint32(cfg.BK))
 		return k, vk.Groups{ceilDiv(s.N, bn), ceilDiv(s.M, bm), s.Batch}, err
 	}
 	tiles := ceilDiv(s.M, cfg.TM) * ceilDiv(s.N, cfg.TN)
 	groups := vk.Groups{ceilDiv(tiles, cfg.Local), s.Batch, 1}
 	form := gemmForm(s, cfg, a, b)
 	if form == "" {
-		k, err := o.kernel("gemm_generic", slots, 36, uint32(cfg.Local), uint32(cfg.TM), uint32(cfg.TN))
+		k, err := o.kernel("gemm_generic", uint32(cfg.Local), uint32(cfg.TM), uint32(cfg.TN))
 		return k, groups, err
 	}
-	name := "gemm_reg_" + form
-	if cfg.Texel && o.texelFits(a) && o.texelFits(b) {
-		name += "_texel"
-		slots[0], slots[1] = tex, tex
-	}
-	if cfg.TM == 8 && cfg.TN == 16 {
-		name += "_8x16" // the default tile, compiled in (see gemm_reg.comp)
-	}
-	k, err := o.kernel(name, slots, 36, uint32(cfg.Local), uint32(cfg.TM), uint32(cfg.TN))
+	name := gemmRegName(form, cfg.Texel && o.texelFits(a) && o.texelFits(b), cfg.TM == 8 && cfg.TN == 16)
+	k, err := o.kernel(name, uint32(cfg.Local), uint32(cfg.TM), uint32(cfg.TN))
 	return k, groups, err
+}
+
+// gemmRegName is the gemm_reg variant of form ("nn", "nt", "tn"), texel
+// reading A and B as texel buffers, tile8x16 with the default 8×16 tile
+// compiled in (see gemm_reg.comp).
+func gemmRegName(form string, texel, tile8x16 bool) string {
+	name := "gemm_reg_" + form
+	if texel {
+		name += "_texel"
+	}
+	if tile8x16 {
+		name += "_8x16"
+	}
+	return name
 }
 
 // gemmForm names the vectorised layout that fits s ("nn", "nt", "tn"), or

@@ -2,33 +2,10 @@ package ops
 
 import (
 	"fmt"
+	"github.com/mae-vk/mae-vk/shaders"
 
 	"github.com/mae-vk/mae-vk/vk"
 )
-
-// lnPush mirrors the push-constant block of LN_FWD in shaders/layernorm.comp.
-// DimT counts vec4s in the _vec4 variants; Dim always counts floats.
-type lnPush struct {
-	Rows uint32
-	Dim  uint32
-	DimT uint32
-	Eps  float32
-}
-
-// lnBackPush mirrors the push-constant block of LN_BWD.
-type lnBackPush struct {
-	Rows uint32
-	Dim  uint32
-	DimT uint32
-}
-
-// lnParamsPush mirrors the push-constant block of LN_PARAMS.
-type lnParamsPush struct {
-	Rows         uint32
-	DimT         uint32
-	RowsPerBlock uint32
-	BetaOff      uint32
-}
 
 // lnCache is CACHE in layernorm.comp: the row elements (float or vec4) each
 // invocation keeps in registers.
@@ -78,14 +55,17 @@ func (o *Ops) lnShape(rows, dim int, bs ...vk.Binding) lnShape {
 var lnShapeOverride func(s *lnShape)
 
 // lnKernel returns the variant of base (layernorm_fwd or layernorm_bwd) for s.
-func (o *Ops) lnKernel(base string, s lnShape, slots []vk.Slot, pushBytes int) (*vk.Kernel, error) {
-	if s.subgroup {
+func (o *Ops) lnKernel(base string, s lnShape) (*vk.Kernel, error) {
+	return o.kernel(lnName(base, s.subgroup, s.vec), uint32(s.local), uint32(s.tpr))
+}
+
+// lnName is the variant of base (layernorm_fwd or layernorm_bwd) using
+// subgroup shuffles or not, reading vec4s or floats.
+func lnName(base string, subgroup, vec bool) string {
+	if subgroup {
 		base += "_sg"
 	}
-	if s.vec {
-		base += "_vec4"
-	}
-	return o.kernel(base, slots, pushBytes, uint32(s.local), uint32(s.tpr))
+	return vec4Name(base, vec)
 }
 
 // LayerNorm records LayerNorm over the last dimension of x [rows, dim] into
@@ -114,8 +94,8 @@ func (o *Ops) LayerNorm(r *vk.Recording, x, gamma, beta, y, mean, rstd vk.Bindin
 	need(op, "rstd", rstd, rows)
 	fitU32(op, rows*dim)
 	s := o.lnShape(rows, dim, x, gamma, beta, y)
-	push := vk.PushBytes(lnPush{uint32(rows), uint32(dim), uint32(s.dimT), eps})
-	k, err := o.lnKernel("layernorm_fwd", s, []vk.Slot{ro, ro, ro, wo, wo, wo}, len(push))
+	push := vk.PushBytes(shaders.LayerNormPush{Rows: uint32(rows), Dim: uint32(dim), DimT: uint32(s.dimT), Eps: eps})
+	k, err := o.lnKernel("layernorm_fwd", s)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -161,8 +141,8 @@ func (o *Ops) LayerNormBackward(r *vk.Recording, x, gamma, mean, rstd, dy, dx, d
 	fitU32(op, LayerNormBackwardWorkFloats(rows, dim))
 
 	s := o.lnShape(rows, dim, x, gamma, dy, dx)
-	push := vk.PushBytes(lnBackPush{uint32(rows), uint32(dim), uint32(s.dimT)})
-	k, err := o.lnKernel("layernorm_bwd", s, []vk.Slot{ro, ro, ro, ro, ro, wo}, len(push))
+	push := vk.PushBytes(shaders.LayerNormBackwardPush{Rows: uint32(rows), Dim: uint32(dim), DimT: uint32(s.dimT)})
+	k, err := o.lnKernel("layernorm_bwd", s)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -176,10 +156,10 @@ func (o *Ops) LayerNormBackward(r *vk.Recording, x, gamma, mean, rstd, dy, dx, d
 	}
 	name := "layernorm_bwd_params"
 	if vec {
-		name += "_vec4"
+		name = vec4Name(name, true)
 	}
-	ppush := vk.PushBytes(lnParamsPush{uint32(rows), uint32(dimT), uint32(rowsPerBlock), uint32(blocks * dimT)})
-	kp, err := o.kernel(name, []vk.Slot{ro, ro, ro, ro, wo}, len(ppush), uint32(o.local))
+	ppush := vk.PushBytes(shaders.LayerNormParamsPush{Rows: uint32(rows), DimT: uint32(dimT), RowsPerBlock: uint32(rowsPerBlock), BetaOff: uint32(blocks * dimT)})
+	kp, err := o.kernel(name, uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -188,7 +168,7 @@ func (o *Ops) LayerNormBackward(r *vk.Recording, x, gamma, mean, rstd, dy, dx, d
 	// Add up the blocks: work holds dgamma partials [blocks, dim], then dbeta's.
 	vec = vec && aligned16(dgamma, dbeta)
 	for i, out := range []vk.Binding{dgamma, dbeta} {
-		p := colsPush{uint32(blocks), uint32(dim), uint32(dim), uint32(i * blocks * dim), 0, uint32(blocks)}
+		p := shaders.ReduceColsPush{Rows: uint32(blocks), Cols: uint32(dim), Ld: uint32(dim), XOff: uint32(i * blocks * dim), OutOff: 0, RowsPerBlock: uint32(blocks)}
 		if err := o.colPass(r, op, work, out, p, vec); err != nil {
 			return err
 		}

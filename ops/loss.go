@@ -2,16 +2,10 @@ package ops
 
 import (
 	"fmt"
+	"github.com/mae-vk/mae-vk/shaders"
 
 	"github.com/mae-vk/mae-vk/vk"
 )
-
-// lossPush mirrors the push-constant block of shaders/loss.comp.
-type lossPush struct {
-	Rows    uint32 // N·L
-	P       uint32
-	NormPix uint32
-}
 
 // LossWorkFloats is how many float32s the work buffer of MaskedMSELoss holds
 // for N samples of L patches: Σmask, then one masked MSE per patch.
@@ -50,17 +44,17 @@ func (o *Ops) MaskedMSELoss(r *vk.Recording, pred, target, mask, loss, dpred, wo
 	need(op, "dpred", dpred, rows*p)
 	need(op, "work", work, LossWorkFloats(n, l))
 	fitU32(op, rows*p)
-	push := vk.PushBytes(lossPush{Rows: fitU32(op, rows), P: uint32(p), NormPix: b32(normPix)})
+	push := vk.PushBytes(shaders.LossPush{Rows: fitU32(op, rows), P: uint32(p), NormPix: b32(normPix)})
 	local := uint32(o.sumLocal())
-	masksum, err := o.kernel("loss_masksum", []vk.Slot{ro, wo}, len(push), local)
+	masksum, err := o.kernel("loss_masksum", local)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	perRow, err := o.kernel("loss_rows", []vk.Slot{ro, ro, ro, wo, rw}, len(push), local)
+	perRow, err := o.kernel("loss_rows", local)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	final, err := o.kernel("loss_final", []vk.Slot{ro, wo}, len(push), local)
+	final, err := o.kernel("loss_final", local)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

@@ -37,26 +37,43 @@ func New(d *vk.Device) *Ops {
 // Device is the device the ops record for.
 func (o *Ops) Device() *vk.Device { return o.d }
 
-// Slot shorthands for kernel specs.
-var (
-	ro  = vk.Slot{Kind: vk.Storage, Access: vk.Read}
-	wo  = vk.Slot{Kind: vk.Storage, Access: vk.Write}
-	rw  = vk.Slot{Kind: vk.Storage, Access: vk.ReadWrite}
-	tex = vk.Slot{Kind: vk.TexelRGBA32F, Access: vk.Read}
-)
-
-// kernel returns the embedded SPIR-V module name as a kernel with the given
-// bindings, push-constant size and specialization constants.
-func (o *Ops) kernel(name string, slots []vk.Slot, pushBytes int, constants ...uint32) (*vk.Kernel, error) {
+// kernel returns the named variant of the shaders table as a kernel with
+// the given specialization constants. Its bindings and push-constant size
+// come from the table (shaders/variants.go), which TestContract checks
+// against the SPIR-V; a name not in the table is an error.
+func (o *Ops) kernel(name string, constants ...uint32) (*vk.Kernel, error) {
+	v, err := shaders.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("ops: %w", err)
+	}
 	code, err := shaders.SPIRV(name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ops: %w", err)
 	}
-	k, err := o.d.Kernel(vk.KernelSpec{Name: name, SPIRV: code, Slots: slots, PushBytes: pushBytes, Constants: constants})
+	slots := make([]vk.Slot, len(v.Bindings))
+	for i, b := range v.Bindings {
+		slots[i] = slotOf(b)
+	}
+	k, err := o.d.Kernel(vk.KernelSpec{Name: name, SPIRV: code, Slots: slots, PushBytes: v.PushSize(), Constants: constants})
 	if err != nil {
 		return nil, fmt.Errorf("ops: %w", err)
 	}
 	return k, nil
+}
+
+// slotOf is how the dispatcher binds a binding kind of the shaders table.
+func slotOf(b shaders.Binding) vk.Slot {
+	switch b {
+	case shaders.In:
+		return vk.Slot{Kind: vk.Storage, Access: vk.Read}
+	case shaders.Out:
+		return vk.Slot{Kind: vk.Storage, Access: vk.Write}
+	case shaders.InOut:
+		return vk.Slot{Kind: vk.Storage, Access: vk.ReadWrite}
+	case shaders.Texel:
+		return vk.Slot{Kind: vk.TexelRGBA32F, Access: vk.Read}
+	}
+	panic(fmt.Sprintf("ops: unknown binding kind %v", b))
 }
 
 // groups1D is the grid for n elements handled by o.local-wide workgroups

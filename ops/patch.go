@@ -2,19 +2,10 @@ package ops
 
 import (
 	"fmt"
+	"github.com/mae-vk/mae-vk/shaders"
 
 	"github.com/mae-vk/mae-vk/vk"
 )
-
-// patchPush mirrors the push-constant block of shaders/patch.comp.
-type patchPush struct {
-	Total uint32 // N·C·H·W
-	C     uint32
-	H     uint32
-	W     uint32
-	P     uint32
-	Mode  uint32
-}
 
 // Modes of patch.comp.
 const (
@@ -68,10 +59,10 @@ func (o *Ops) patch(op string, r *vk.Recording, src, dst vk.Binding, n, c, h, w,
 	total := n * c * h * w
 	need(op, "input", src, total)
 	need(op, "output", dst, total)
-	push := vk.PushBytes(patchPush{
+	push := vk.PushBytes(shaders.PatchPush{
 		Total: fitU32(op, total), C: uint32(c), H: uint32(h), W: uint32(w), P: uint32(p), Mode: mode,
 	})
-	k, err := o.kernel("patch", []vk.Slot{ro, wo}, len(push), uint32(o.local))
+	k, err := o.kernel("patch", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"github.com/mae-vk/mae-vk/shaders"
 
 	"github.com/mae-vk/mae-vk/vk"
 )
@@ -9,28 +10,6 @@ import (
 // ReduceWorkFloats is how many float32s the work buffer of Sum, Mean and
 // SumSquares holds: one partial sum per first-pass workgroup.
 const ReduceWorkFloats = 256
-
-// reducePush mirrors the push-constant block of shaders/reduce_sum.comp.
-type reducePush struct {
-	N uint32
-}
-
-// reduceScalePush mirrors that block with REDUCE_SCALE.
-type reduceScalePush struct {
-	N     uint32
-	Scale float32
-}
-
-// colsPush mirrors the push-constant block of shaders/reduce_cols.comp.
-// Cols, Ld and the offsets count vec4s in the _vec4 variant.
-type colsPush struct {
-	Rows         uint32
-	Cols         uint32
-	Ld           uint32
-	XOff         uint32
-	OutOff       uint32
-	RowsPerBlock uint32
-}
 
 // Sum records the sum of x [n] into out [1]:
 //
@@ -70,20 +49,20 @@ func (o *Ops) reduce(r *vk.Recording, op, first string, x, out, work vk.Binding,
 	need(op, "work", work, ReduceWorkFloats)
 	nT := n
 	if vec4Fits(n, x) {
-		first += "_vec4"
+		first = vec4Name(first, true)
 		nT = n / 4
 	}
 	groups := max(1, min(ceilDiv(nT, o.local), ReduceWorkFloats, o.maxGroups))
-	push1 := vk.PushBytes(reducePush{fitU32(op, nT)})
-	k1, err := o.kernel(first, []vk.Slot{ro, wo}, len(push1), uint32(o.local))
+	push1 := vk.PushBytes(shaders.ReducePush{N: fitU32(op, nT)})
+	k1, err := o.kernel(first, uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	final, push2 := "reduce_sum", vk.PushBytes(reducePush{uint32(groups)})
+	final, push2 := "reduce_sum", vk.PushBytes(shaders.ReducePush{N: uint32(groups)})
 	if mean {
-		final, push2 = "reduce_sum_scale", vk.PushBytes(reduceScalePush{uint32(groups), 1 / float32(n)})
+		final, push2 = "reduce_sum_scale", vk.PushBytes(shaders.ReduceScalePush{N: uint32(groups), Scale: 1 / float32(n)})
 	}
-	k2, err := o.kernel(final, []vk.Slot{ro, wo}, len(push2), uint32(o.local))
+	k2, err := o.kernel(final, uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -148,27 +127,27 @@ func (o *Ops) colSums(r *vk.Recording, op string, x, out, work vk.Binding, rows,
 	rowsPerBlock, blocks := colBlocks(rows)
 	vec := cols%4 == 0 && ld%4 == 0 && xOff%4 == 0 && outOff%4 == 0 && aligned16(x, out)
 	if blocks == 1 {
-		return o.colPass(r, op, x, out, colsPush{uint32(rows), uint32(cols), uint32(ld), uint32(xOff), uint32(outOff), uint32(rows)}, vec)
+		return o.colPass(r, op, x, out, shaders.ReduceColsPush{Rows: uint32(rows), Cols: uint32(cols), Ld: uint32(ld), XOff: uint32(xOff), OutOff: uint32(outOff), RowsPerBlock: uint32(rows)}, vec)
 	}
 	need(op, "work", work, blocks*cols)
 	vec = vec && aligned16(work)
-	err := o.colPass(r, op, x, work, colsPush{uint32(rows), uint32(cols), uint32(ld), uint32(xOff), 0, uint32(rowsPerBlock)}, vec)
+	err := o.colPass(r, op, x, work, shaders.ReduceColsPush{Rows: uint32(rows), Cols: uint32(cols), Ld: uint32(ld), XOff: uint32(xOff), OutOff: 0, RowsPerBlock: uint32(rowsPerBlock)}, vec)
 	if err != nil {
 		return err
 	}
-	return o.colPass(r, op, work, out, colsPush{uint32(blocks), uint32(cols), uint32(cols), 0, uint32(outOff), uint32(blocks)}, vec)
+	return o.colPass(r, op, work, out, shaders.ReduceColsPush{Rows: uint32(blocks), Cols: uint32(cols), Ld: uint32(cols), XOff: 0, OutOff: uint32(outOff), RowsPerBlock: uint32(blocks)}, vec)
 }
 
 // colPass records one reduce_cols dispatch; p counts floats, and is turned
 // into vec4s when vec.
-func (o *Ops) colPass(r *vk.Recording, op string, x, out vk.Binding, p colsPush, vec bool) error {
+func (o *Ops) colPass(r *vk.Recording, op string, x, out vk.Binding, p shaders.ReduceColsPush, vec bool) error {
 	name := "reduce_cols"
 	if vec {
-		name += "_vec4"
+		name = vec4Name(name, true)
 		p.Cols, p.Ld, p.XOff, p.OutOff = p.Cols/4, p.Ld/4, p.XOff/4, p.OutOff/4
 	}
 	push := vk.PushBytes(p)
-	k, err := o.kernel(name, []vk.Slot{ro, wo}, len(push), uint32(o.local))
+	k, err := o.kernel(name, uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

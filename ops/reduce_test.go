@@ -3,7 +3,6 @@ package ops
 import (
 	"fmt"
 	"math"
-	"reflect"
 	"testing"
 
 	"github.com/mae-vk/mae-vk/vk"
@@ -109,47 +108,5 @@ func TestStridedColumnSumsDevice(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestPushLayoutsLayerNormGeluElementwiseReduce checks each Go push-constant
-// struct of these files against the push-constant block of every variant
-// that uses it (spvPushBlock reads the compiled SPIR-V).
-func TestPushLayoutsLayerNormGeluElementwiseReduce(t *testing.T) {
-	for _, c := range []struct {
-		v     any
-		names []string
-	}{
-		{lnPush{}, []string{"layernorm_fwd", "layernorm_fwd_vec4"}},
-		{lnBackPush{}, []string{"layernorm_bwd", "layernorm_bwd_vec4"}},
-		{lnParamsPush{}, []string{"layernorm_bwd_params", "layernorm_bwd_params_vec4"}},
-		{geluPush{}, []string{"gelu_fwd", "gelu_fwd_vec4", "gelu_bwd", "gelu_bwd_vec4", "gelu_erf"}},
-		{ewPush{}, []string{"elementwise_add", "elementwise_add_vec4", "elementwise_residual", "elementwise_residual_vec4"}},
-		{ewScalePush{}, []string{"elementwise_scale", "elementwise_scale_vec4"}},
-		{ewBcastPush{}, []string{"elementwise_bcast_add", "elementwise_bcast_add_vec4"}},
-		{ewCopyRowsPush{}, []string{"elementwise_copy_rows", "elementwise_copy_rows_vec4"}},
-		{reducePush{}, []string{"reduce_sum", "reduce_sum_vec4", "reduce_sumsq", "reduce_sumsq_vec4"}},
-		{reduceScalePush{}, []string{"reduce_sum_scale"}},
-		{colsPush{}, []string{"reduce_cols", "reduce_cols_vec4"}},
-	} {
-		rt := reflect.TypeOf(c.v)
-		var want []byte
-		for i := 0; i < rt.NumField(); i++ {
-			want = append(want, map[reflect.Kind]byte{reflect.Float32: 'f', reflect.Uint32: 'u', reflect.Int32: 'i'}[rt.Field(i).Type.Kind()])
-		}
-		for _, name := range c.names {
-			members, offsets := spvPushBlock(t, name)
-			if string(members) != string(want) {
-				t.Errorf("%s: SPIR-V push block members %q, Go %s has %q", name, members, rt, want)
-			}
-			for i, off := range offsets {
-				if off != uint32(4*i) {
-					t.Errorf("%s: member %d at offset %d, want %d", name, i, off, 4*i)
-				}
-			}
-		}
-		if len(vk.PushBytes(c.v)) != 4*len(want) {
-			t.Errorf("%s: %d push bytes for %d fields", rt, len(vk.PushBytes(c.v)), len(want))
-		}
 	}
 }

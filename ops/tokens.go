@@ -2,14 +2,10 @@ package ops
 
 import (
 	"fmt"
+	"github.com/mae-vk/mae-vk/shaders"
 
 	"github.com/mae-vk/mae-vk/vk"
 )
-
-// tokensPush mirrors the push-constant block of shaders/tokens.comp.
-type tokensPush struct {
-	N, Lk, D uint32
-}
 
 // EncoderTokens records the encoder's input sequence x [N, 1+Lk, D] from
 // the embedded visible patches e [N, Lk, D] (embedding bias included), their
@@ -36,10 +32,10 @@ func (o *Ops) EncoderTokens(r *vk.Recording, e, idsKeep, cls, pos, x vk.Binding,
 	need(op, "cls", cls, d)
 	need(op, "pos", pos, (1+l)*d)
 	need(op, "x", x, n*(1+lk)*d)
-	k, err := o.kernel("tokens", []vk.Slot{ro, ro, ro, ro, wo}, 12, uint32(o.local))
+	k, err := o.kernel("tokens", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	r.Dispatch(k, o.groups1D(n*(1+lk)*d), vk.PushBytes(tokensPush{uint32(n), uint32(lk), uint32(d)}), e, cls, pos, idsKeep, x)
+	r.Dispatch(k, o.groups1D(n*(1+lk)*d), vk.PushBytes(shaders.TokensPush{N: uint32(n), Lk: uint32(lk), D: uint32(d)}), e, cls, pos, idsKeep, x)
 	return nil
 }

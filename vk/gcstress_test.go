@@ -53,7 +53,7 @@ func TestGCStress(t *testing.T) {
 			Name:      "axpy",
 			SPIRV:     shaders.MustSPIRV("axpy"),
 			Slots:     []vk.Slot{{Kind: vk.Storage, Access: vk.Read}, {Kind: vk.Storage, Access: vk.ReadWrite}},
-			PushBytes: 8,
+			PushBytes: len(vk.PushBytes(shaders.AxpyPush{})),
 			Constants: []uint32{uint32(8 * it)},
 		})
 		if err != nil {
@@ -64,7 +64,7 @@ func TestGCStress(t *testing.T) {
 			t.Fatal(err)
 		}
 		for range perRecording {
-			rec.Dispatch(k, vk.Groups{1, 1, 1}, vk.PushBytes(axpyPush{n, 1}), x, y)
+			rec.Dispatch(k, vk.Groups{1, 1, 1}, vk.PushBytes(shaders.AxpyPush{N: n, A: 1}), x, y)
 		}
 		if err := rec.Run(); err != nil {
 			t.Fatal(err)

@@ -20,18 +20,13 @@ func axpyKernel(t testing.TB, d *vk.Device) *vk.Kernel {
 		Name:      "axpy",
 		SPIRV:     shaders.MustSPIRV("axpy"),
 		Slots:     []vk.Slot{{Kind: vk.Storage, Access: vk.Read}, {Kind: vk.Storage, Access: vk.ReadWrite}},
-		PushBytes: 8,
+		PushBytes: len(vk.PushBytes(shaders.AxpyPush{})),
 		Constants: []uint32{64},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return k
-}
-
-type axpyPush struct {
-	N uint32
-	A float32
 }
 
 func newFloats(t testing.TB, d *vk.Device, name string, v []float32) *vk.Buffer {
@@ -206,7 +201,7 @@ func TestBadSPIRV(t *testing.T) {
 	}
 	for name, code := range cases {
 		_, err := d.Kernel(vk.KernelSpec{Name: "bad-" + name, SPIRV: code,
-			Slots: []vk.Slot{{vk.Storage, vk.Read}, {vk.Storage, vk.ReadWrite}}, PushBytes: 8})
+			Slots: []vk.Slot{{vk.Storage, vk.Read}, {vk.Storage, vk.ReadWrite}}, PushBytes: len(vk.PushBytes(shaders.AxpyPush{}))})
 		if err == nil {
 			t.Errorf("%s SPIR-V accepted", name)
 		}
@@ -245,7 +240,7 @@ func TestAxpy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec.Dispatch(k, vk.Groups{min((n+63)/64, 256), 1, 1}, vk.PushBytes(axpyPush{uint32(n), a}), bx, by)
+		rec.Dispatch(k, vk.Groups{min((n+63)/64, 256), 1, 1}, vk.PushBytes(shaders.AxpyPush{N: uint32(n), A: a}), bx, by)
 		if err := rec.Run(); err != nil {
 			t.Fatal(err)
 		}
@@ -269,7 +264,7 @@ func TestReduceSum(t *testing.T) {
 		k, err := d.Kernel(vk.KernelSpec{
 			Name: "reduce_sum", SPIRV: shaders.MustSPIRV("reduce_sum"),
 			Slots:     []vk.Slot{{vk.Storage, vk.Read}, {vk.Storage, vk.Write}},
-			PushBytes: 4, Constants: []uint32{local},
+			PushBytes: len(vk.PushBytes(shaders.ReducePush{})), Constants: []uint32{local},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -322,7 +317,7 @@ func TestDependentChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rec.Release()
-	push := vk.PushBytes(axpyPush{n, 1})
+	push := vk.PushBytes(shaders.AxpyPush{N: n, A: 1})
 	for i := 0; i < chain; i++ {
 		rec.Dispatch(k, vk.Groups{4, 1, 1}, push, x, y)
 	}
@@ -366,7 +361,7 @@ func TestIndependentDispatches(t *testing.T) {
 	}
 	defer rec.Release()
 	for i := 0; i < 8; i++ {
-		rec.Dispatch(k, vk.Groups{1, 1, 1}, vk.PushBytes(axpyPush{n, float32(i)}), x, y.Span(i*stride, 4*n))
+		rec.Dispatch(k, vk.Groups{1, 1, 1}, vk.PushBytes(shaders.AxpyPush{N: n, A: float32(i)}), x, y.Span(i*stride, 4*n))
 	}
 	if err := rec.Run(); err != nil {
 		t.Fatal(err)
@@ -396,7 +391,7 @@ func TestTimestamps(t *testing.T) {
 	}
 	defer rec.Release()
 	for i := 0; i < 3; i++ {
-		rec.Dispatch(k, vk.Groups{64, 1, 1}, vk.PushBytes(axpyPush{1 << 16, 1}), x, y)
+		rec.Dispatch(k, vk.Groups{64, 1, 1}, vk.PushBytes(shaders.AxpyPush{N: 1 << 16, A: 1}), x, y)
 	}
 	if err := rec.Run(); err != nil {
 		t.Fatal(err)

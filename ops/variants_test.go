@@ -1,0 +1,59 @@
+package ops
+
+import (
+	"testing"
+
+	"github.com/mae-vk/mae-vk/shaders"
+)
+
+// variantsAsked lists every shader variant the ops can ask for, built with
+// the same name functions the ops call.
+func variantsAsked() []string {
+	names := []string{
+		"adamw", "gradnorm_partial", "gradnorm_final",
+		"attention_unfused_split", "attention_unfused_softmax", "attention_unfused_merge",
+		"gather", "gather_backward", "unshuffle",
+		"unshuffle_backward_partial", "unshuffle_backward_mask", "unshuffle_backward_dx",
+		"gelu_erf", "gemm_tiled", "gemm_generic",
+		"loss_masksum", "loss_rows", "loss_final", "patch", "reduce_sum_scale", "tokens",
+	}
+	for _, vec := range []bool{false, true} {
+		for _, base := range []string{"elementwise_add", "elementwise_scale", "elementwise_residual",
+			"elementwise_bcast_add", "elementwise_copy_rows", "gelu_fwd", "gelu_bwd",
+			"layernorm_bwd_params", "reduce_sum", "reduce_sumsq", "reduce_cols"} {
+			names = append(names, vec4Name(base, vec))
+		}
+		for _, sg := range []bool{false, true} {
+			names = append(names, lnName("layernorm_fwd", sg, vec), lnName("layernorm_bwd", sg, vec))
+		}
+		for _, form := range []string{"nn", "nt", "tn"} {
+			names = append(names, gemmRegName(form, vec, false), gemmRegName(form, vec, true))
+		}
+	}
+	for pass := range attnPassNames {
+		p := attnPass(pass)
+		names = append(names, attnName(p, "gpu", false), attnName(p, "cpu", false), attnName(p, "cpu", true))
+	}
+	return names
+}
+
+// TestVariantsAsked checks that every variant the ops ask for is in the
+// shaders table, and that every variant of the table is asked for or says
+// why it is kept (Spare).
+func TestVariantsAsked(t *testing.T) {
+	asked := map[string]bool{}
+	for _, name := range variantsAsked() {
+		asked[name] = true
+		if _, err := shaders.Lookup(name); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, v := range shaders.Variants {
+		if !asked[v.Name] && v.Spare == "" {
+			t.Errorf("variant %s: no op asks for it and its Spare field does not say why it is kept", v.Name)
+		}
+		if asked[v.Name] && v.Spare != "" {
+			t.Errorf("variant %s is asked for by the ops but marked Spare (%s)", v.Name, v.Spare)
+		}
+	}
+}
