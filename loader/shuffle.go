@@ -1,5 +1,7 @@
 package loader
 
+import "github.com/mae-vk/mae-vk/internal/rng"
+
 // feistelRounds is the number of rounds of the shuffle cipher; six rounds of
 // a strong round function are plenty to hide any structure for SGD.
 const feistelRounds = 6
@@ -35,7 +37,7 @@ func newPermutation(n int, seed uint64, epoch int, shuffle bool) permutation {
 	p.halfBits = bits / 2
 	p.mask = uint64(1)<<p.halfBits - 1
 	for r := range p.keys {
-		p.keys[r] = derive(seed, tagShuffle, uint64(epoch), uint64(r))
+		p.keys[r] = rng.Derive(seed, tagShuffle, uint64(epoch), uint64(r))
 	}
 	return p
 }
@@ -58,7 +60,7 @@ func (p *permutation) at(i int) int {
 func (p *permutation) encrypt(x uint64) uint64 {
 	left, right := x>>p.halfBits, x&p.mask
 	for _, k := range p.keys {
-		left, right = right, left^(mix64(right^k)&p.mask)
+		left, right = right, left^(rng.Mix64(right^k)&p.mask)
 	}
 	return left<<p.halfBits | right
 }

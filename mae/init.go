@@ -3,46 +3,19 @@ package mae
 import (
 	"fmt"
 	"math"
+
+	"github.com/mae-vk/mae-vk/internal/rng"
 )
 
-// RNG is a small deterministic random generator (SplitMix64) so that
+// RNG is the model's random generator, SplitMix64 (internal/rng), so that
 // initialisation and masking come out the same on every machine and Go
 // version. It is not safe for concurrent use.
-type RNG struct{ state uint64 }
+type RNG = rng.RNG
 
 // NewRNG returns a generator seeded with seed.
-func NewRNG(seed uint64) *RNG { return &RNG{state: seed} }
-
-// Uint64 returns the next 64 random bits (SplitMix64):
-//
-//	s += 0x9e3779b97f4a7c15
-//	z = (s ^ s>>30)·0xbf58476d1ce4e5b9;  z = (z ^ z>>27)·0x94d049bb133111eb;  z ^ z>>31
-func (r *RNG) Uint64() uint64 {
-	r.state += 0x9e3779b97f4a7c15
-	z := r.state
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
-}
-
-// Float64 returns a uniform value in [0, 1) with 53 random bits.
-func (r *RNG) Float64() float64 {
-	return float64(r.Uint64()>>11) / (1 << 53)
-}
-
-// Uniform returns a uniform value in [lo, hi).
-func (r *RNG) Uniform(lo, hi float64) float64 {
-	return lo + (hi-lo)*r.Float64()
-}
-
-// Normal returns a standard normal value by the Box–Muller transform (one
-// value per two uniforms, the sine branch discarded):
-//
-//	z = √(−2 ln u1) · cos(2π u2),  u1 ∈ (0, 1], u2 ∈ [0, 1)
-func (r *RNG) Normal() float64 {
-	u1 := 1 - r.Float64()
-	u2 := r.Float64()
-	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
+func NewRNG(seed uint64) *RNG {
+	r := rng.New(seed)
+	return &r
 }
 
 // TokenInitStd is the standard deviation of the cls and mask tokens'

@@ -5,31 +5,6 @@ import (
 	"testing"
 )
 
-func TestRNGSplitMix64Vector(t *testing.T) {
-	// The published SplitMix64 outputs for seed 0.
-	r := NewRNG(0)
-	for i, want := range []uint64{0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4, 0x06c45d188009454f, 0xf88bb8a8724c81ec} {
-		if got := r.Uint64(); got != want {
-			t.Fatalf("output %d = %#x, want %#x", i, got, want)
-		}
-	}
-}
-
-func TestRNGNormalMoments(t *testing.T) {
-	r := NewRNG(1)
-	const n = 200000
-	var s, s2 float64
-	for i := 0; i < n; i++ {
-		z := r.Normal()
-		s += z
-		s2 += z * z
-	}
-	mean, vr := s/n, s2/n-(s/n)*(s/n)
-	if math.Abs(mean) > 0.01 || math.Abs(vr-1) > 0.02 {
-		t.Errorf("normal mean %.4f variance %.4f", mean, vr)
-	}
-}
-
 func TestInitDeterministic(t *testing.T) {
 	c, _ := Preset("micro")
 	a, _ := Init(c, 7)

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/mae-vk/mae-vk/internal/rng"
 	"github.com/mae-vk/mae-vk/vk"
 )
 
@@ -83,12 +84,9 @@ func randomBuffer(d *vk.Device, name string, n int, seed uint64) (*vk.Buffer, er
 		return nil, err
 	}
 	v := make([]float32, max(n, 1))
-	x := seed*0x9e3779b97f4a7c15 + 1
+	r := rng.New(seed)
 	for i := range v {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		v[i] = float32(x>>40)/float32(1<<24)*2 - 1
+		v[i] = float32(r.Uniform(-1, 1))
 	}
 	if err := b.WriteFloat32(0, v); err != nil {
 		b.Release()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"unsafe"
 
+	"github.com/mae-vk/mae-vk/internal/atomicfile"
 	vkg "github.com/vulkan-go/vulkan"
 )
 
@@ -81,34 +82,8 @@ func (pc *pipelineCache) close() error {
 	}
 	data := C.GoBytes(p, C.int(n))
 	// The cache is an optimisation: failing to save it is not an error.
-	_ = writeFileAtomic(pc.path, data)
+	if os.MkdirAll(filepath.Dir(pc.path), 0o755) == nil {
+		_ = atomicfile.WriteBytes(pc.path, data)
+	}
 	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
 }
