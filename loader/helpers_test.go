@@ -2,48 +2,21 @@ package loader
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/mae-vk/mae-vk/internal/idxtest"
 )
 
-// idxBytes encodes an IDX file with the given magic and dimensions.
-func idxBytes(magic uint32, dims []int, data []byte) []byte {
-	var buf bytes.Buffer
-	binary.Write(&buf, binary.BigEndian, magic)
-	for _, d := range dims {
-		binary.Write(&buf, binary.BigEndian, uint32(d))
-	}
-	buf.Write(data)
-	return buf.Bytes()
-}
-
-func gzipBytes(t testing.TB, data []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func writeFile(t testing.TB, path string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
+// idxBytes, gzipBytes and writeFile are the idxtest helpers under the
+// names the loader tests use.
+var (
+	idxBytes  = idxtest.Bytes
+	gzipBytes = idxtest.Gzip
+	writeFile = idxtest.WriteFile
+)
 
 // synthIDX returns n images of h×w with recognizable pixels and labels.
 func synthIDX(n, h, w, classes int) (pix, labels []byte) {
@@ -63,14 +36,7 @@ func synthIDX(n, h, w, classes int) (pix, labels []byte) {
 func writeIDXPair(t testing.TB, dir, prefix string, n, h, w int, gz bool) (pix, labels []byte) {
 	t.Helper()
 	pix, labels = synthIDX(n, h, w, 10)
-	img := idxBytes(idxImagesMagic, []int{n, h, w}, pix)
-	lab := idxBytes(idxLabelsMagic, []int{n}, labels)
-	ext := ""
-	if gz {
-		img, lab, ext = gzipBytes(t, img), gzipBytes(t, lab), ".gz"
-	}
-	writeFile(t, filepath.Join(dir, prefix+"-images-idx3-ubyte"+ext), img)
-	writeFile(t, filepath.Join(dir, prefix+"-labels-idx1-ubyte"+ext), lab)
+	idxtest.WritePair(t, dir, prefix, h, w, pix, labels, gz)
 	return pix, labels
 }
 

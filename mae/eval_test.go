@@ -1,9 +1,7 @@
 package mae
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
@@ -13,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mae-vk/mae-vk/internal/idxtest"
 	"github.com/mae-vk/mae-vk/loader"
 	"github.com/mae-vk/mae-vk/ops"
 	"github.com/mae-vk/mae-vk/vk/vktest"
@@ -38,19 +37,7 @@ func writeEvalIDX(t *testing.T, n, side int) string {
 	for i := range labels {
 		labels[i] = byte(i % 10)
 	}
-	write := func(name string, magic uint32, dims []int, data []byte) {
-		var buf bytes.Buffer
-		binary.Write(&buf, binary.BigEndian, magic)
-		for _, d := range dims {
-			binary.Write(&buf, binary.BigEndian, uint32(d))
-		}
-		buf.Write(data)
-		if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("t10k-images-idx3-ubyte", 0x803, []int{n, side, side}, pix)
-	write("t10k-labels-idx1-ubyte", 0x801, []int{n}, labels)
+	idxtest.WritePair(t, dir, "t10k", side, side, pix, labels, false)
 	return dir
 }
 

@@ -3,7 +3,6 @@ package mae
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
@@ -15,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mae-vk/mae-vk/internal/idxtest"
 	"github.com/mae-vk/mae-vk/ops"
 	"github.com/mae-vk/mae-vk/vk/vktest"
 )
@@ -22,20 +22,14 @@ import (
 // writeIDX writes n random h×w images and their labels as an IDX pair.
 func writeIDX(t *testing.T, dir, prefix string, n, h, w int, rng *RNG) {
 	t.Helper()
-	img := binary.BigEndian.AppendUint32(nil, 0x803)
-	for _, v := range []int{n, h, w} {
-		img = binary.BigEndian.AppendUint32(img, uint32(v))
+	pix, labels := make([]byte, n*h*w), make([]byte, n)
+	for i := range pix {
+		pix[i] = byte(rng.Uint64())
 	}
-	lab := binary.BigEndian.AppendUint32(nil, 0x801)
-	lab = binary.BigEndian.AppendUint32(lab, uint32(n))
-	for i := 0; i < n; i++ {
-		for j := 0; j < h*w; j++ {
-			img = append(img, byte(rng.Uint64()))
-		}
-		lab = append(lab, byte(i%10))
+	for i := range labels {
+		labels[i] = byte(i % 10)
 	}
-	mustWrite(t, filepath.Join(dir, prefix+"-images-idx3-ubyte"), img)
-	mustWrite(t, filepath.Join(dir, prefix+"-labels-idx1-ubyte"), lab)
+	idxtest.WritePair(t, dir, prefix, h, w, pix, labels, false)
 }
 
 // writeCIFAR10 writes one CIFAR-10 binary batch of n random 32×32 images.

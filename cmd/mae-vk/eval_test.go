@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mae-vk/mae-vk/internal/idxtest"
 	"github.com/mae-vk/mae-vk/mae"
 	"github.com/mae-vk/mae-vk/safetensors"
 )
@@ -57,19 +57,7 @@ func writeTestIDX(t *testing.T, n int) string {
 		x, y, k := i%28, i/28%28, i/(28*28)
 		pix[i] = uint8(128 + 120*math.Sin(float64(x*(k%3+1)+y*(k%4+1))/6))
 	}
-	write := func(name string, magic uint32, dims []int, data []byte) {
-		var buf bytes.Buffer
-		binary.Write(&buf, binary.BigEndian, magic)
-		for _, d := range dims {
-			binary.Write(&buf, binary.BigEndian, uint32(d))
-		}
-		buf.Write(data)
-		if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("t10k-images-idx3-ubyte", 0x803, []int{n, 28, 28}, pix)
-	write("t10k-labels-idx1-ubyte", 0x801, []int{n}, make([]byte, n))
+	idxtest.WritePair(t, dir, "t10k", 28, 28, pix, make([]byte, n), false)
 	return dir
 }
 
