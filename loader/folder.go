@@ -136,9 +136,6 @@ func (s *folderSource) Path(i int) string    { return s.paths[i] }
 // NumClasses is the number of class folders (0 when there are none).
 func (s *folderSource) NumClasses() int { return len(s.classes) }
 
-// Classes returns the class folder names, in label order.
-func (s *folderSource) Classes() []string { return append([]string(nil), s.classes...) }
-
 func (s *folderSource) Load(i int, dst *Image) (label int, err error) {
 	path := s.paths[i]
 	defer func() {

@@ -7,16 +7,11 @@ import (
 	"github.com/mae-vk/mae-vk/vk"
 )
 
-// RecordUpdate records, after RecordBackward, the global gradient norm
+// recordUpdate records, after the backward pass, the global norm of grads
 // (into in.Norm) and one AdamW step over every trainable parameter: weight
 // decay on the tensors that take it, clipping to the max norm in in.Hyper
 // when that is positive, and the learning rate and bias corrections the
 // host wrote into in.Hyper for this step.
-func (m *Model) RecordUpdate(r *vk.Recording, in *Inputs, cfg ops.AdamWConfig) error {
-	return m.recordUpdate(r, in, cfg, m.grads.Span(0, 4*m.Layout.TrainableLen))
-}
-
-// recordUpdate is RecordUpdate with the gradient taken from grads.
 func (m *Model) recordUpdate(r *vk.Recording, in *Inputs, cfg ops.AdamWConfig, grads vk.Span) error {
 	n := m.Layout.TrainableLen
 	if err := m.o.GradNorm(r, grads, in.Norm, m.acts.normWork, n); err != nil {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: go vet, gofmt, the SPIR-V freshness check, then the Go
+# The test command: go vet, gofmt, go mod tidy, the SPIR-V freshness check, then the Go
 # tests: packages that need no device once, packages that use Vulkan once per
 # software driver (lavapipe and SwiftShader), each with the Khronos
 # validation layer and its synchronization validation on. A validation
@@ -18,6 +18,13 @@ echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change: $unformatted" >&2
+  exit 1
+fi
+
+echo "== go mod tidy"
+if ! tidy_diff=$(go mod tidy -diff 2>&1); then
+  echo "go mod tidy would change go.mod/go.sum (run go mod tidy and commit):" >&2
+  echo "$tidy_diff" >&2
   exit 1
 fi
 

@@ -133,11 +133,6 @@ func (d *Device) Validating() bool { return d.opts.Validate }
 // Profiling reports whether dispatches are timed with timestamp queries.
 func (d *Device) Profiling() bool { return d.opts.Profile && d.Info.TimestampBits > 0 }
 
-// WaitIdle blocks until the device has finished all submitted work.
-func (d *Device) WaitIdle() error {
-	return check("vkDeviceWaitIdle", vkg.DeviceWaitIdle(d.dev))
-}
-
 // queueSubmit submits one command buffer through our own C (see
 // mvk_queue_submit in cvk.h for why not vulkan-go).
 func (d *Device) queueSubmit(cmd vkg.CommandBuffer, fence vkg.Fence) error {
