@@ -160,16 +160,5 @@ func (o *Ops) attnBenchCase(c attnBenchCase, budget time.Duration) (BenchResult,
 		return res, err
 	}
 	defer rec.Release()
-	perRun := max(1, min(16, int(2e8/max(res.FLOPs, 1))))
-	for i := 0; i < perRun; i++ {
-		if err := c.record(rec); err != nil {
-			return res, err
-		}
-	}
-	median, best, runs, err := benchRecording(o.d, rec, perRun, 3, budget)
-	if err != nil {
-		return res, err
-	}
-	fillResult(&res, median, best, runs)
-	return res, nil
+	return res, o.timeRepeated(rec, &res, budget, c.record)
 }

@@ -95,6 +95,24 @@ func randomBuffer(d *vk.Device, name string, n int, seed uint64) (*vk.Buffer, er
 	return b, nil
 }
 
+// timeRepeated records record into rec enough times per run (by res.FLOPs)
+// that submission overhead does not count, times rec within budget and
+// fills res with the time of one record.
+func (o *Ops) timeRepeated(rec *vk.Recording, res *BenchResult, budget time.Duration, record func(*vk.Recording) error) error {
+	perRun := max(1, min(16, int(2e8/max(res.FLOPs, 1))))
+	for range perRun {
+		if err := record(rec); err != nil {
+			return err
+		}
+	}
+	median, best, runs, err := benchRecording(o.d, rec, perRun, 3, budget)
+	if err != nil {
+		return err
+	}
+	fillResult(res, median, best, runs)
+	return nil
+}
+
 func fillResult(r *BenchResult, median, best time.Duration, runs int) {
 	r.MedianMs = float64(median) / 1e6
 	r.MinMs = float64(best) / 1e6

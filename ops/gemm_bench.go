@@ -3,6 +3,8 @@ package ops
 import (
 	"fmt"
 	"time"
+
+	"github.com/mae-vk/mae-vk/vk"
 )
 
 // BenchGemm times the product s (its epilogue included) under the current
@@ -40,19 +42,9 @@ func (o *Ops) BenchGemm(s GemmSpec, budget time.Duration) (BenchResult, error) {
 		return res, err
 	}
 	defer rec.Release()
-	// Enough products per run that submission overhead does not count.
-	perRun := max(1, min(16, int(2e8/max(res.FLOPs, 1))))
-	for i := 0; i < perRun; i++ {
-		if err := o.Gemm(rec, s, a, b, c, bias, c); err != nil {
-			return res, err
-		}
-	}
-	median, best, runs, err := benchRecording(o.d, rec, perRun, 3, budget)
-	if err != nil {
-		return res, err
-	}
-	fillResult(&res, median, best, runs)
-	return res, nil
+	return res, o.timeRepeated(rec, &res, budget, func(rec *vk.Recording) error {
+		return o.Gemm(rec, s, a, b, c, bias, c)
+	})
 }
 
 func gemmShape(s GemmSpec) string {
