@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mae-vk/mae-vk/internal/atomicfile"
 	"github.com/mae-vk/mae-vk/safetensors"
 )
 
@@ -107,13 +108,13 @@ func SaveCheckpointKeep(dir string, ck Checkpoint, keep int) (err error) {
 	if err = os.Rename(tmp, final); err != nil {
 		return err
 	}
-	if err = syncDir(dir); err != nil {
+	if err = atomicfile.SyncDir(dir); err != nil {
 		return err
 	}
 	if old != "" {
 		os.RemoveAll(old)
 	}
-	err = writeFileAtomic(filepath.Join(dir, LatestFile), func(w io.Writer) error {
+	err = atomicfile.Write(filepath.Join(dir, LatestFile), func(w io.Writer) error {
 		_, err := io.WriteString(w, name+"\n")
 		return err
 	})
@@ -171,14 +172,14 @@ func writeCheckpointFiles(dir string, ck Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	err = writeFileAtomic(filepath.Join(dir, StateFile), func(w io.Writer) error {
+	err = atomicfile.Write(filepath.Join(dir, StateFile), func(w io.Writer) error {
 		_, err := w.Write(append(js, '\n'))
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return atomicfile.SyncDir(dir)
 }
 
 // checkpointStep parses "ckpt-<step>".

@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/mae-vk/mae-vk/internal/atomicfile"
 )
 
 // CutMetrics removes from the metrics.jsonl at path every record of a step
@@ -44,7 +46,7 @@ func CutMetrics(path string, step int64) error {
 	if !cut {
 		return nil
 	}
-	return writeFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := w.Write(keep.Bytes())
 		return err
 	})

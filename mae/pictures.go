@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/mae-vk/mae-vk/internal/atomicfile"
 	"github.com/mae-vk/mae-vk/loader"
 )
 
@@ -168,7 +169,7 @@ func SaveReconGrid(path string, cfg Config, stats loader.Stats, r Recon) error {
 	if err != nil {
 		return err
 	}
-	err = writeFileAtomic(path, func(w io.Writer) error { return png.Encode(w, img) })
+	err = atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) })
 	if err != nil {
 		return fmt.Errorf("mae: reconstruction picture: %w", err)
 	}
@@ -225,7 +226,7 @@ func SaveLossPlot(path string, train, eval []LossPoint) error {
 	if err != nil {
 		return fmt.Errorf("mae: loss plot: %w", err)
 	}
-	err = writeFileAtomic(path, func(w io.Writer) error {
+	err = atomicfile.Write(path, func(w io.Writer) error {
 		_, err := wt.WriteTo(w)
 		return err
 	})

@@ -134,7 +134,7 @@ func (r *RunDir) WriteConfig(v any) error {
 		return fmt.Errorf("mae: encoding %s: %w", r.ConfigPath(), err)
 	}
 	js = append(js, '\n')
-	err = writeFileAtomic(r.ConfigPath(), func(w io.Writer) error {
+	err = atomicfile.Write(r.ConfigPath(), func(w io.Writer) error {
 		_, err := w.Write(js)
 		return err
 	})
@@ -143,11 +143,3 @@ func (r *RunDir) WriteConfig(v any) error {
 	}
 	return nil
 }
-
-// writeFileAtomic and syncDir are atomicfile.Write and atomicfile.SyncDir
-// under the names mae's writers call.
-func writeFileAtomic(path string, write func(w io.Writer) error) error {
-	return atomicfile.Write(path, write)
-}
-
-func syncDir(dir string) error { return atomicfile.SyncDir(dir) }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mae-vk/mae-vk/internal/atomicfile"
 	"github.com/mae-vk/mae-vk/safetensors"
 )
 
@@ -122,7 +123,7 @@ func readEntries(sf *safetensors.File, want []safetensors.Entry, hint string) er
 // saveSafetensors writes entries and metadata to path atomically (see
 // safetensors.Write): a crash leaves either the old file or the new one.
 func saveSafetensors(path string, entries []safetensors.Entry, metadata map[string]string) error {
-	err := writeFileAtomic(path, func(w io.Writer) error { return safetensors.Write(w, entries, metadata) })
+	err := atomicfile.Write(path, func(w io.Writer) error { return safetensors.Write(w, entries, metadata) })
 	if err != nil {
 		return fmt.Errorf("%w (check that the directory is writable and the disk not full)", err)
 	}
