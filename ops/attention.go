@@ -2,9 +2,9 @@ package ops
 
 import (
 	"fmt"
-	"github.com/mae-vk/mae-vk/shaders"
 	"math"
 
+	"github.com/mae-vk/mae-vk/shaders"
 	"github.com/mae-vk/mae-vk/vk"
 )
 

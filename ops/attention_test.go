@@ -2,12 +2,12 @@ package ops
 
 import (
 	"fmt"
-	"github.com/mae-vk/mae-vk/shaders"
 	"math"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/mae-vk/mae-vk/shaders"
 	"github.com/mae-vk/mae-vk/vk"
 )
 

@@ -2,8 +2,8 @@ package ops
 
 import (
 	"fmt"
-	"github.com/mae-vk/mae-vk/shaders"
 
+	"github.com/mae-vk/mae-vk/shaders"
 	"github.com/mae-vk/mae-vk/vk"
 )
 
@@ -38,21 +38,6 @@ func (o *Ops) Scale(r *vk.Recording, x, y vk.Binding, n int, alpha float32) erro
 	need(op, "y", y, n)
 	return o.map1D(r, op, "elementwise_scale", n, vec4Fits(n, x, y),
 		func(nT uint32) []byte { return vk.PushBytes(shaders.ElementwiseScalePush{N: nT, Alpha: alpha}) }, x, y)
-}
-
-// ResidualAdd records the residual connection x += res over n elements, in
-// place (see ResidualAddRef):
-//
-//	x[i] = x[i] + res[i]
-//
-// It panics on n < 0 or a binding that is too small.
-func (o *Ops) ResidualAdd(r *vk.Recording, x, res vk.Binding, n int) error {
-	const op = "ResidualAdd"
-	checkN(op, n)
-	need(op, "x", x, n)
-	need(op, "res", res, n)
-	return o.map1D(r, op, "elementwise_residual", n, vec4Fits(n, x, res),
-		func(nT uint32) []byte { return vk.PushBytes(shaders.ElementwisePush{N: nT}) }, x, res)
 }
 
 // map1D records a 1-D element-wise kernel (its _vec4 variant when vec) over
@@ -113,27 +98,6 @@ func (o *Ops) BroadcastAdd(r *vk.Recording, x, table, y vk.Binding, b, l, d, tab
 	}
 	r.Dispatch(k, vk.Groups{min(ceilDiv(int(p.Period), o.local), o.maxGroups), min(b, o.maxGroups), 1}, push, x, table, y)
 	return nil
-}
-
-// BroadcastAddBackwardWorkFloats is how many float32s the work buffer of
-// BroadcastAddBackward holds (0 for B ≤ 32: it may then be nil).
-func BroadcastAddBackwardWorkFloats(b, l, d int) int { return ColumnSumsWorkFloats(b, l*d) }
-
-// BroadcastAddBackward records the table gradient of BroadcastAdd, the sum
-// of dy [B, L, D] over the batch, into dtable[tableOff : tableOff + L·D]
-// (see BroadcastAddBackwardRef; the x gradient is dy itself):
-//
-//	dtable[tableOff + l·D + d] = Σ_b dy[b,l,d]
-//
-// It is StridedColumnSums of dy seen as B × (L·D). work holds
-// BroadcastAddBackwardWorkFloats(B, L, D) float32s. It panics on B, L or
-// D < 1, tableOff < 0 or a binding that is too small.
-func (o *Ops) BroadcastAddBackward(r *vk.Recording, dy, dtable, work vk.Binding, b, l, d, tableOff int) error {
-	const op = "BroadcastAddBackward"
-	if b < 1 || l < 1 || d < 1 || tableOff < 0 {
-		panic(fmt.Sprintf("ops: %s: B, L, D, tableOff = %d, %d, %d, %d, want B, L, D ≥ 1, tableOff ≥ 0", op, b, l, d, tableOff))
-	}
-	return o.colSums(r, op, dy, dtable, work, b, l*d, l*d, 0, tableOff)
 }
 
 // CopyRows records a strided copy of rows × cols floats:

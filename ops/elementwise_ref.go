@@ -25,19 +25,6 @@ func ScaleRef(x []float64, alpha float64) []float64 {
 	return y
 }
 
-// ResidualAddRef adds r into x in place, the residual connection of a
-// transformer block (its backward passes dy through to both inputs unchanged):
-//
-//	x[i] = x[i] + r[i]
-//
-// It panics if x and r differ in length.
-func ResidualAddRef(x, r []float64) {
-	checkSameLen("ResidualAddRef", "x", "r", len(x), len(r))
-	for i, v := range r {
-		x[i] += v
-	}
-}
-
 // BroadcastAddRef returns x [B, L, D] plus a table [L, D] broadcast over the
 // batch (the positional-embedding add):
 //
@@ -56,21 +43,4 @@ func BroadcastAddRef(x, table []float64, b, l, d int) []float64 {
 		}
 	}
 	return y
-}
-
-// BroadcastAddBackwardRef returns the table gradient of BroadcastAddRef, the
-// sum of dy [B, L, D] over the batch (the x gradient is dy itself):
-//
-//	dtable[l,d] = Σ_b dy[b,l,d]
-//
-// It panics if len(dy) != B·L·D.
-func BroadcastAddBackwardRef(dy []float64, b, l, d int) []float64 {
-	checkLen("BroadcastAddBackwardRef", "dy", len(dy), b, l, d)
-	dt := make([]float64, l*d)
-	for n := 0; n < b; n++ {
-		for i, v := range dy[n*l*d : (n+1)*l*d] {
-			dt[i] += v
-		}
-	}
-	return dt
 }

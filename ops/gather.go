@@ -2,8 +2,8 @@ package ops
 
 import (
 	"fmt"
-	"github.com/mae-vk/mae-vk/shaders"
 
+	"github.com/mae-vk/mae-vk/shaders"
 	"github.com/mae-vk/mae-vk/vk"
 )
 
@@ -41,35 +41,6 @@ func (o *Ops) GatherTokens(r *vk.Recording, x, idsKeep, y vk.Binding, n, l, lk, 
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	r.Dispatch(k, o.groups1D(total), push, x, idsKeep, y)
-	return nil
-}
-
-// GatherTokensBackward is the adjoint of GatherTokens (see
-// GatherTokensBackwardRef): it writes every element of dx [N, L, D], the
-// rows of dy [N, Lk, D] at the kept positions and zeros elsewhere, so dx
-// needs no prior fill:
-//
-//	dx[n, idsKeep[n,k], :] = dy[n,k,:]
-//	dx[n, j, :]            = 0           for j not in idsKeep[n,:]
-//
-// The indices of one sample must be distinct (a permutation subset, as
-// MAE's masking gives); with duplicates the first k wins. It runs one
-// workgroup per row of dx, which looks its row up in idsKeep[n,:]. It panics
-// on a bad shape or a binding that is too small.
-func (o *Ops) GatherTokensBackward(r *vk.Recording, dy, idsKeep, dx vk.Binding, n, l, lk, d int) error {
-	const op = "GatherTokensBackward"
-	checkTokens(op, n, l, lk, d)
-	need(op, "dy", dy, n*lk*d)
-	need(op, "idsKeep", idsKeep, n*lk)
-	need(op, "dx", dx, n*l*d)
-	rows := n * l
-	fitU32(op, n*l*d) // indices into dx
-	push := vk.PushBytes(shaders.GatherPush{Count: fitU32(op, rows), L: uint32(l), Lk: uint32(lk), D: uint32(d)})
-	k, err := o.kernel("gather_backward", uint32(o.local))
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	r.Dispatch(k, vk.Groups{min(rows, o.maxGroups), 1, 1}, push, dy, idsKeep, dx)
 	return nil
 }
 

@@ -2,8 +2,8 @@ package ops
 
 import (
 	"fmt"
-	"github.com/mae-vk/mae-vk/shaders"
 
+	"github.com/mae-vk/mae-vk/shaders"
 	"github.com/mae-vk/mae-vk/vk"
 )
 

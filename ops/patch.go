@@ -2,16 +2,15 @@ package ops
 
 import (
 	"fmt"
-	"github.com/mae-vk/mae-vk/shaders"
 
+	"github.com/mae-vk/mae-vk/shaders"
 	"github.com/mae-vk/mae-vk/vk"
 )
 
 // Modes of patch.comp.
 const (
-	patchModePQC     = 0 // patchify, per-patch order (row, col, channel)
-	patchModeCPQ     = 1 // patchify, per-patch order (channel, row, col)
-	patchModeUnpatch = 2 // unpatchify, from (row, col, channel)
+	patchModePQC = 0 // patchify, per-patch order (row, col, channel)
+	patchModeCPQ = 1 // patchify, per-patch order (channel, row, col)
 )
 
 // Patchify cuts images img [N, C, H, W] into non-overlapping p×p patches,
@@ -37,16 +36,6 @@ func (o *Ops) Patchify(r *vk.Recording, img, out vk.Binding, n, c, h, w, p int) 
 // It panics as Patchify does.
 func (o *Ops) PatchifyConv(r *vk.Recording, img, out vk.Binding, n, c, h, w, p int) error {
 	return o.patch("PatchifyConv", r, img, out, n, c, h, w, p, patchModeCPQ)
-}
-
-// Unpatchify is the inverse of Patchify: it takes x [N, L, p·p·C] back to
-// images img [N, C, H, W] (see UnpatchifyRef):
-//
-//	img[n, c, gy·p + r, gx·p + q] = x[n, gy·(W/p) + gx, (r·p + q)·C + c]
-//
-// It panics as Patchify does.
-func (o *Ops) Unpatchify(r *vk.Recording, x, img vk.Binding, n, c, h, w, p int) error {
-	return o.patch("Unpatchify", r, x, img, n, c, h, w, p, patchModeUnpatch)
 }
 
 func (o *Ops) patch(op string, r *vk.Recording, src, dst vk.Binding, n, c, h, w, p int, mode uint32) error {

@@ -29,21 +29,6 @@ func PatchifyRef(img []float64, n, c, h, w, p int) []float64 {
 	return y
 }
 
-// UnpatchifyRef is the inverse of PatchifyRef: it takes x [N, L, p·p·C] back
-// to images [N, C, H, W].
-//
-//	img[n, c, gy·p + r, gx·p + q] = x[n, gy·(W/p) + gx, (r·p + q)·C + c]
-//
-// It panics if H or W is not a multiple of p or len(x) != N·C·H·W.
-func UnpatchifyRef(x []float64, n, c, h, w, p int) []float64 {
-	gh, gw := patchGrid("UnpatchifyRef", len(x), n, c, h, w, p)
-	img := make([]float64, len(x))
-	for i, v := range x {
-		img[patchSource(i, c, h, w, p, gh, gw)] = v
-	}
-	return img
-}
-
 // patchSource maps a flat index of the patchified [N, L, p·p·C] array to the
 // flat index of the same pixel in [N, C, H, W].
 func patchSource(i, c, h, w, p, gh, gw int) int {

@@ -24,15 +24,6 @@ func TestPatchifyRefOrder(t *testing.T) {
 	checkClose(t, "patchify", got, want, 0)
 }
 
-func TestPatchifyUnpatchifyRoundTrip(t *testing.T) {
-	r := newTestRand(50)
-	n, c, h, w, p := 2, 3, 6, 9, 3
-	img := randSlice(r, n*c*h*w)
-	x := PatchifyRef(img, n, c, h, w, p)
-	checkClose(t, "unpatchify∘patchify", UnpatchifyRef(x, n, c, h, w, p), img, 0)
-	checkClose(t, "patchify∘unpatchify", PatchifyRef(UnpatchifyRef(x, n, c, h, w, p), n, c, h, w, p), x, 0)
-}
-
 func TestPatchifyRefPanicsOnIndivisible(t *testing.T) {
 	defer func() {
 		if recover() == nil {

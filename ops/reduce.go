@@ -2,55 +2,35 @@ package ops
 
 import (
 	"fmt"
-	"github.com/mae-vk/mae-vk/shaders"
 
+	"github.com/mae-vk/mae-vk/shaders"
 	"github.com/mae-vk/mae-vk/vk"
 )
 
-// ReduceWorkFloats is how many float32s the work buffer of Sum, Mean and
-// SumSquares holds: one partial sum per first-pass workgroup.
+// ReduceWorkFloats is how many float32s the work buffer of Mean holds: one
+// partial sum per first-pass workgroup.
 const ReduceWorkFloats = 256
 
-// Sum records the sum of x [n] into out [1]:
-//
-//	out[0] = Σ_i x[i]
-//
-// Two passes, no atomics: up to ReduceWorkFloats workgroups each write the
-// sum of their grid-stride share into work, then one workgroup adds those.
-// The order of the additions depends only on n and the device, so the
-// result is the same on every run. It panics on n < 0 or a binding that is
-// too small (work must hold ReduceWorkFloats).
-func (o *Ops) Sum(r *vk.Recording, x, out, work vk.Binding, n int) error {
-	return o.reduce(r, "Sum", "reduce_sum", x, out, work, n, false)
-}
-
-// SumSquares records the sum of the squares of x [n] into out [1], in two
-// passes as Sum:
-//
-//	out[0] = Σ_i x[i]²
-func (o *Ops) SumSquares(r *vk.Recording, x, out, work vk.Binding, n int) error {
-	return o.reduce(r, "SumSquares", "reduce_sumsq", x, out, work, n, false)
-}
-
-// Mean records the mean of x [n] into out [1], in two passes as Sum (NaN
-// for n = 0):
+// Mean records the mean of x [n] into out [1] (NaN for n = 0):
 //
 //	out[0] = (1/n) Σ_i x[i]
+//
+// Two passes, no atomics: up to ReduceWorkFloats workgroups each write the
+// sum of their grid-stride share into work, then one workgroup adds those
+// and scales by 1/n. The order of the additions depends only on n and the
+// device, so the result is the same on every run. It panics on n < 0 or a
+// binding that is too small (work must hold ReduceWorkFloats).
 func (o *Ops) Mean(r *vk.Recording, x, out, work vk.Binding, n int) error {
-	return o.reduce(r, "Mean", "reduce_sum", x, out, work, n, true)
-}
-
-func (o *Ops) reduce(r *vk.Recording, op, first string, x, out, work vk.Binding, n int, mean bool) error {
+	const op = "Mean"
 	if n < 0 {
 		panic(fmt.Sprintf("ops: %s: n = %d, want ≥ 0", op, n))
 	}
 	need(op, "x", x, n)
 	need(op, "out", out, 1)
 	need(op, "work", work, ReduceWorkFloats)
-	nT := n
+	first, nT := "reduce_sum", n
 	if vec4Fits(n, x) {
-		first = vec4Name(first, true)
-		nT = n / 4
+		first, nT = vec4Name(first, true), n/4
 	}
 	groups := max(1, min(ceilDiv(nT, o.local), ReduceWorkFloats, o.maxGroups))
 	push1 := vk.PushBytes(shaders.ReducePush{N: fitU32(op, nT)})
@@ -58,10 +38,7 @@ func (o *Ops) reduce(r *vk.Recording, op, first string, x, out, work vk.Binding,
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	final, push2 := "reduce_sum", vk.PushBytes(shaders.ReducePush{N: uint32(groups)})
-	if mean {
-		final, push2 = "reduce_sum_scale", vk.PushBytes(shaders.ReduceScalePush{N: uint32(groups), Scale: 1 / float32(n)})
-	}
+	final, push2 := "reduce_sum_scale", vk.PushBytes(shaders.ReduceScalePush{N: uint32(groups), Scale: 1 / float32(n)})
 	k2, err := o.kernel(final, uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)

@@ -12,15 +12,15 @@ func variantsAsked() []string {
 	names := []string{
 		"adamw", "gradnorm_partial", "gradnorm_final",
 		"attention_unfused_split", "attention_unfused_softmax", "attention_unfused_merge",
-		"gather", "gather_backward", "unshuffle",
+		"gather", "unshuffle",
 		"unshuffle_backward_partial", "unshuffle_backward_mask", "unshuffle_backward_dx",
 		"gelu_erf", "gemm_tiled", "gemm_generic",
 		"loss_masksum", "loss_rows", "loss_final", "patch", "reduce_sum_scale", "tokens",
 	}
 	for _, vec := range []bool{false, true} {
-		for _, base := range []string{"elementwise_add", "elementwise_scale", "elementwise_residual",
+		for _, base := range []string{"elementwise_add", "elementwise_scale",
 			"elementwise_bcast_add", "elementwise_copy_rows", "gelu_fwd", "gelu_bwd",
-			"layernorm_bwd_params", "reduce_sum", "reduce_sumsq", "reduce_cols"} {
+			"layernorm_bwd_params", "reduce_sum", "reduce_cols"} {
 			names = append(names, vec4Name(base, vec))
 		}
 		for _, sg := range []bool{false, true} {

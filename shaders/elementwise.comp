@@ -5,7 +5,6 @@
 //
 //	EW_ADD        z[i] = x[i] + y[i]                    x ro, y ro, z wo       {n}
 //	EW_SCALE      y[i] = alpha·x[i]                     x ro, y wo             {n, alpha}
-//	EW_RESIDUAL   x[i] += r[i]                          x rw, r ro             {n}
 //	EW_BCAST_ADD  y[b,j] = x[b,j] + table[off + j]      x ro, table ro, y wo   {period, batch, tableOff}
 //	EW_COPY_ROWS  dst[dOff + i·dStride + j] = src[sOff + i·sStride + j]
 //	                                                    src ro, dst wo         {rows, cols, sStride, sOff, dStride, dOff}
@@ -47,16 +46,6 @@ void main() {
 	}
 }
 
-#elif defined(EW_RESIDUAL)
-layout(push_constant) uniform Push { uint n; } p;
-layout(std430, set = 0, binding = 0) buffer X { T x[]; };
-layout(std430, set = 0, binding = 1) readonly buffer R { T r[]; };
-void main() {
-	FOR_EACH(i, p.n) {
-		x[i] += r[i];
-	}
-}
-
 #elif defined(EW_BCAST_ADD)
 layout(push_constant) uniform Push { uint period; uint batch; uint tableOff; } p;
 layout(std430, set = 0, binding = 0) readonly buffer X { T x[]; };
@@ -93,5 +82,5 @@ void main() {
 }
 
 #else
-#error define one of EW_ADD, EW_SCALE, EW_RESIDUAL, EW_BCAST_ADD, EW_COPY_ROWS
+#error define one of EW_ADD, EW_SCALE, EW_BCAST_ADD, EW_COPY_ROWS
 #endif

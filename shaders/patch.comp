@@ -2,8 +2,7 @@
 // patch: cut images [N, C, H, W] into p×p patches [N, L, p·p·C] or put them
 // back. mode 0: patchify, per-patch order (row, col, channel) as the
 // reference's patchify; mode 1: patchify, per-patch order (channel, row, col)
-// as a Conv2d weight [D, C, p, p] flattened; mode 2: unpatchify (inverse of
-// mode 0). One invocation per output element, grid-stride.
+// as a Conv2d weight [D, C, p, p] flattened. One invocation per output element, grid-stride.
 #include "common.glsl"
 
 MAEVK_LOCAL_SIZE_X
@@ -25,20 +24,6 @@ void main() {
 	uint gw = w / p;
 	uint pd = p * p * c;       // patch vector length
 	uint per = (h / p) * gw * pd; // elements per sample
-	if (pc.mode == 2u) {
-		// i indexes the image [N, C, H, W].
-		FOR_EACH(i, pc.total) {
-			uint x = i % w;
-			uint rest = i / w;
-			uint y = rest % h;
-			rest /= h;
-			uint ch = rest % c;
-			uint n = rest / c;
-			uint tok = (y / p) * gw + x / p;
-			dst[i] = src[n * per + tok * pd + ((y % p) * p + x % p) * c + ch];
-		}
-		return;
-	}
 	// i indexes the patches [N, L, p·p·C].
 	FOR_EACH(i, pc.total) {
 		uint n = i / per;

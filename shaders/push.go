@@ -65,7 +65,7 @@ type ElementwiseCopyRowsPush struct {
 // GatherPush mirrors the push-constant blocks of shaders/gather.comp,
 // gather_backward.comp and unshuffle.comp.
 type GatherPush struct {
-	Count uint32 // elements (gather, unshuffle) or rows (gather_backward)
+	Count uint32 // elements
 	L     uint32
 	Lk    uint32
 	D     uint32

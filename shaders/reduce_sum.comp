@@ -7,7 +7,6 @@
 // the result is the same on every run.
 //
 //	REDUCE_VEC4     x is read as vec4, n counts vec4s
-//	REDUCE_SQUARES  sum x[i]² instead of x[i] (first pass of a sum of squares)
 //	REDUCE_SCALE    the push block has a second field, scale, and every
 //	                partial is multiplied by it (the final pass of a mean)
 #include "common.glsl"
@@ -39,11 +38,7 @@ void main() {
 	T acc = T(0.0);
 	FOR_EACH(i, p.n) {
 		T v = x[i];
-#ifdef REDUCE_SQUARES
-		acc += v * v;
-#else
 		acc += v;
-#endif
 	}
 	uint lid = gl_LocalInvocationID.x;
 	uint size = gl_WorkGroupSize.x;
