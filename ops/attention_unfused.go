@@ -68,3 +68,8 @@ func (o *Ops) AttentionUnfused(r *vk.Recording, qkv, out, work vk.Binding, b, l,
 	r.Dispatch(merge, o.groups1D(per), push, ob, out)
 	return nil
 }
+
+// UnfusedAttentionProbsOffset is where, in floats, AttentionUnfused leaves
+// the attention probabilities P = softmax(q·kᵀ/√d) [B, H, L, L] inside its
+// work buffer once the recording has run; analysis reads them from there.
+func UnfusedAttentionProbsOffset(b, l, h, d int) int { return 4 * unfusedPart(b, l, h, d) }

@@ -1,0 +1,162 @@
+package mae
+
+import (
+	"fmt"
+
+	"github.com/mae-vk/mae-vk/ops"
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// Taps are the intermediate values of one forward pass, downloaded for
+// analysis: the token representations after every layer, the predictions,
+// and on request every head's attention probabilities.
+type Taps struct {
+	// Enc holds EncDepth+1 tensors [N, 1+Lk, D]: the encoder's input
+	// tokens (cls, then the visible patches in ids_keep order), then each
+	// block's output.
+	Enc [][]float32
+	// Latent is norm(last encoder block) [N, 1+Lk, D], what the decoder
+	// and a linear probe read.
+	Latent []float32
+	// Dec holds DecDepth+1 tensors [N, 1+L, Dd]: the decoder's input
+	// tokens (cls, then every patch in image order), then each block's
+	// output.
+	Dec [][]float32
+	// Pred are the predicted patches [N, L, P] (normalized-pixel space when
+	// the model was trained with NormPixLoss).
+	Pred []float32
+	// EncAttn and DecAttn, when asked for, hold each block's attention
+	// probabilities [N, H, S, S] (S = 1+Lk or 1+L; row = query, column =
+	// key), computed on the device by the unfused attention path from the
+	// same q, k, v the fused kernel read.
+	EncAttn, DecAttn [][]float32
+}
+
+// Tap runs the forward pass on images [N, C, H, W] (N the model's batch)
+// with the masking mk and downloads the taps; attn also computes and
+// downloads the attention probabilities of every block. in must be a set
+// of inputs of m that no pending recording uses.
+func (m *Model) Tap(in *Inputs, images []float32, mk Masking, attn bool) (*Taps, error) {
+	if err := m.SetBatch(in, images, mk); err != nil {
+		return nil, err
+	}
+	r, err := m.d.NewRecording()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Release()
+	if err := m.RecordForward(r, in); err != nil {
+		return nil, err
+	}
+	if err := r.Run(); err != nil {
+		return nil, fmt.Errorf("mae: tap: %w", err)
+	}
+	a, s := &m.acts, m.seq
+	t := &Taps{}
+	read := func(b *vk.Buffer, n int) ([]float32, error) {
+		v := make([]float32, n)
+		return v, b.ReadFloat32(0, v)
+	}
+	for _, st := range []struct {
+		sh   stackShape
+		bl   []blockActs
+		dst  *[][]float32
+		attn *[][]float32
+	}{{a.enc, a.encB, &t.Enc, &t.EncAttn}, {a.dec, a.decB, &t.Dec, &t.DecAttn}} {
+		x, err := read(st.bl[0].x, st.sh.t*st.sh.d)
+		if err != nil {
+			return nil, err
+		}
+		*st.dst = append(*st.dst, x)
+		for i := range st.bl {
+			y, err := read(st.bl[i].out, st.sh.t*st.sh.d)
+			if err != nil {
+				return nil, err
+			}
+			*st.dst = append(*st.dst, y)
+			if attn {
+				p, err := m.attentionProbs(st.sh, &st.bl[i])
+				if err != nil {
+					return nil, err
+				}
+				*st.attn = append(*st.attn, p)
+			}
+		}
+	}
+	if t.Latent, err = read(a.latent, s.encT*m.Cfg.EncDim); err != nil {
+		return nil, err
+	}
+	if t.Pred, err = m.Pred(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// attentionProbs runs the unfused attention on the q, k, v the last
+// forward pass saved in b and returns its probabilities [N, H, S, S].
+func (m *Model) attentionProbs(sh stackShape, b *blockActs) ([]float32, error) {
+	hd := sh.d / sh.h
+	work, err := m.d.NewBuffer("attention probabilities", 4*ops.UnfusedAttentionWorkFloats(sh.n, sh.s, sh.h, hd))
+	if err != nil {
+		return nil, fmt.Errorf("mae: %w", err)
+	}
+	defer work.Release()
+	out, err := m.d.NewBuffer("unfused attention out", 4*sh.t*sh.d)
+	if err != nil {
+		return nil, fmt.Errorf("mae: %w", err)
+	}
+	defer out.Release()
+	r, err := m.d.NewRecording()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Release()
+	if err := m.o.AttentionUnfused(r, b.qkv, out, work, sh.n, sh.s, sh.h, hd); err != nil {
+		return nil, err
+	}
+	if err := r.Run(); err != nil {
+		return nil, fmt.Errorf("mae: attention probabilities: %w", err)
+	}
+	p := make([]float32, sh.n*sh.h*sh.s*sh.s)
+	return p, work.ReadFloat32(ops.UnfusedAttentionProbsOffset(sh.n, sh.s, sh.h, hd), p)
+}
+
+// AttentionOut downloads the fused attention kernel's output [N, S, D] of
+// encoder (dec false) or decoder block i from the last forward pass; tests
+// compare it with the probabilities of Tap times V.
+func (m *Model) AttentionOut(dec bool, i int) ([]float32, error) {
+	sh, bl := m.acts.enc, m.acts.encB
+	if dec {
+		sh, bl = m.acts.dec, m.acts.decB
+	}
+	v := make([]float32, sh.t*sh.d)
+	return v, bl[i].o.ReadFloat32(0, v)
+}
+
+// QKV downloads the q, k, v rows [N, S, 3, H, d] of encoder (dec false) or
+// decoder block i from the last forward pass.
+func (m *Model) QKV(dec bool, i int) ([]float32, error) {
+	sh, bl := m.acts.enc, m.acts.encB
+	if dec {
+		sh, bl = m.acts.dec, m.acts.decB
+	}
+	v := make([]float32, sh.t*3*sh.d)
+	return v, bl[i].qkv.ReadFloat32(0, v)
+}
+
+// IdentityMasking keeps every patch of n samples of l patches in image
+// order: the unmasked forward pass of a model whose config has MaskRatio 0.
+func IdentityMasking(n, l int) Masking {
+	noise := make([]float64, n*l)
+	for i := range noise {
+		noise[i] = float64(i % l)
+	}
+	return MaskingFromNoise(noise, n, l, l)
+}
+
+// Unmasked returns cfg with no masking (MaskRatio 0): a model made with it
+// runs the encoder on every patch, as feature extraction for a probe does.
+func Unmasked(cfg Config) Config {
+	cfg.MaskRatio = 0
+	return cfg
+}
