@@ -37,21 +37,11 @@ type Taps struct {
 // downloads the attention probabilities of every block. in must be a set
 // of inputs of m that no pending recording uses.
 func (m *Model) Tap(in *Inputs, images []float32, mk Masking, attn bool) (*Taps, error) {
-	if err := m.SetBatch(in, images, mk); err != nil {
+	if err := m.runForward(in, images, mk); err != nil {
 		return nil, err
-	}
-	r, err := m.d.NewRecording()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Release()
-	if err := m.RecordForward(r, in); err != nil {
-		return nil, err
-	}
-	if err := r.Run(); err != nil {
-		return nil, fmt.Errorf("mae: tap: %w", err)
 	}
 	a, s := &m.acts, m.seq
+	var err error
 	t := &Taps{}
 	read := func(b *vk.Buffer, n int) ([]float32, error) {
 		v := make([]float32, n)
@@ -159,4 +149,34 @@ func IdentityMasking(n, l int) Masking {
 func Unmasked(cfg Config) Config {
 	cfg.MaskRatio = 0
 	return cfg
+}
+
+// Encode runs the forward pass on images [N, C, H, W] with the masking mk
+// and downloads only the latent norm(encoder(x)) [N, 1+Lk, D]: the frozen
+// features of a probe when the model's config is Unmasked.
+func (m *Model) Encode(in *Inputs, images []float32, mk Masking) ([]float32, error) {
+	if err := m.runForward(in, images, mk); err != nil {
+		return nil, err
+	}
+	v := make([]float32, m.seq.encT*m.Cfg.EncDim)
+	return v, m.acts.latent.ReadFloat32(0, v)
+}
+
+// runForward writes the batch and runs one forward pass to completion.
+func (m *Model) runForward(in *Inputs, images []float32, mk Masking) error {
+	if err := m.SetBatch(in, images, mk); err != nil {
+		return err
+	}
+	r, err := m.d.NewRecording()
+	if err != nil {
+		return err
+	}
+	defer r.Release()
+	if err := m.RecordForward(r, in); err != nil {
+		return err
+	}
+	if err := r.Run(); err != nil {
+		return fmt.Errorf("mae: forward pass: %w", err)
+	}
+	return nil
 }

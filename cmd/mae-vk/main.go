@@ -25,6 +25,8 @@ func newApp() *cli.App {
 			trainCommand(),
 			evalCommand(),
 			reconstructCommand(),
+			probeCommand(),
+			analyzeCommand(),
 			benchCommand(),
 			devicesCommand(),
 			versionCommand(),
