@@ -300,3 +300,42 @@ func TestMaskAttention(t *testing.T) {
 		}
 	}
 }
+
+// TestInverseDistanceWeights: two visible patches at distances 1 and 2
+// from a masked one weigh 1 and 1/4.
+func TestInverseDistanceWeights(t *testing.T) {
+	// 1×3 rows inside a 3×3 grid: patch 0 visible (value 4), patch 1
+	// masked, patch 3 … only patches 0 and 2 of the first row visible,
+	// masked patch 1 is at distance 1 from both; patch 5 is at distance
+	// 1 from 2 and √5 from 0.
+	patches := make([]float64, 9)
+	mask := []float64{0, 1, 0, 1, 1, 1, 1, 1, 1}
+	patches[0], patches[2] = 4, 8
+	got := InverseDistance(patches, mask, 3)
+	if want := (4*1 + 8*1) / 2.0; math.Abs(got[1]-want) > 1e-12 {
+		t.Errorf("patch 1 = %v, want %v", got[1], want)
+	}
+	if want := (4/5.0 + 8) / (1/5.0 + 1); math.Abs(got[5]-want) > 1e-12 {
+		t.Errorf("patch 5 = %v, want %v (weights 1/d²)", got[5], want)
+	}
+}
+
+// TestInPatchErrorChannels: with two channels, an error in channel 1 of
+// pixel 1 lands on pixel 1 of the map, halved (mean over channels).
+func TestInPatchErrorChannels(t *testing.T) {
+	const p, c = 2, 2
+	P := p * p * c
+	patches := make([]float64, 2*P)
+	pred := make([]float64, 2*P)
+	pred[P+1*c+1] = 2 // patch 1, pixel 1, channel 1
+	m := InPatchError(ReconInput{N: 1, L: 2, P: P, Grid: 1, Patch: p, Channels: c, Patches: patches, Pred: pred, Mask: []float64{0, 1}})
+	for i, v := range m {
+		want := 0.0
+		if i == 1 {
+			want = 2
+		}
+		if v != want {
+			t.Fatalf("in-patch map %v, want 2 at pixel 1 only", m)
+		}
+	}
+}
