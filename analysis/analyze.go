@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/mae-vk/mae-vk/mae"
-	"github.com/mae-vk/mae-vk/vk"
+	"github.com/mae-vk/mae-vk/ops"
 )
 
 // AnalyzeConfig says what Analyze measures.
@@ -61,7 +61,7 @@ type Analysis struct {
 
 // Analyze measures the weights and their random-init control, then every
 // run's loss and probe, and writes the report into cfg.Out.
-func Analyze(ctx context.Context, dev *vk.Device, cfg AnalyzeConfig) (*Analysis, error) {
+func Analyze(ctx context.Context, o *ops.Ops, cfg AnalyzeConfig) (*Analysis, error) {
 	if cfg.Out == "" {
 		return nil, fmt.Errorf("--out: a directory is needed")
 	}
@@ -98,9 +98,9 @@ func Analyze(ctx context.Context, dev *vk.Device, cfg AnalyzeConfig) (*Analysis,
 		return nil, err
 	}
 	mk := mae.EvalMasking(c, im.N, cfg.Seed, 0)
-	res := &Analysis{Weights: cfg.Weights, Model: c, Data: im.Name, Images: im.N, Device: dev.Info.Name}
+	res := &Analysis{Weights: cfg.Weights, Model: c, Data: im.Name, Images: im.N, Device: o.Device().Info.Name}
 	logf("measuring the trained model on %d images", im.N)
-	if res.Trained, err = Measure(dev, p, im.Pixels, im.N, mk); err != nil {
+	if res.Trained, err = Measure(o, p, im.Pixels, im.N, mk); err != nil {
 		return nil, fmt.Errorf("trained model: %w", err)
 	}
 	rp, err := mae.Init(c, RunSeed(cfg.Weights))
@@ -108,12 +108,12 @@ func Analyze(ctx context.Context, dev *vk.Device, cfg AnalyzeConfig) (*Analysis,
 		return nil, err
 	}
 	logf("measuring the random-init control")
-	if res.Random, err = Measure(dev, rp, im.Pixels, im.N, mk); err != nil {
+	if res.Random, err = Measure(o, rp, im.Pixels, im.N, mk); err != nil {
 		return nil, fmt.Errorf("random-init control: %w", err)
 	}
 	for _, run := range append([]string{cfg.Weights}, cfg.Compare...) {
 		logf("loss and probe of %s", run)
-		s, err := summarize(ctx, dev, run, cfg)
+		s, err := summarize(ctx, o, run, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("--compare %s: %w", run, err)
 		}
@@ -124,7 +124,7 @@ func Analyze(ctx context.Context, dev *vk.Device, cfg AnalyzeConfig) (*Analysis,
 
 // summarize measures one run's masked loss on the probe's test images and
 // its probe, and the same for its random-init control.
-func summarize(ctx context.Context, dev *vk.Device, run string, cfg AnalyzeConfig) (RunSummary, error) {
+func summarize(ctx context.Context, o *ops.Ops, run string, cfg AnalyzeConfig) (RunSummary, error) {
 	pr := ProbeRun{Weights: run, Data: cfg.Data, Features: PoolCls, TrainImages: cfg.ProbeTrain, TestImages: cfg.ProbeTest}
 	pd, err := loadProbeData(ctx, &pr)
 	if err != nil {
@@ -140,18 +140,18 @@ func summarize(ctx context.Context, dev *vk.Device, run string, cfg AnalyzeConfi
 		p               *mae.Params
 		loss, top1, knn *float64
 	}{{pd.p, &s.Loss, &s.Top1, &s.KNNTop1}, {rp, &s.RandLoss, &s.RandTop1, &s.RandKNN}} {
-		recon, err := mae.ReconstructImages(dev, side.p, pd.test.Pixels, pd.test.N, cfg.Seed)
+		recon, err := mae.ReconstructImages(o, side.p, pd.test.Pixels, pd.test.N, cfg.Seed)
 		if err != nil {
 			return s, err
 		}
 		for _, r := range recon {
 			*side.loss += r.Loss / float64(len(recon))
 		}
-		tr, err := Extract(dev, side.p, pd.train, PoolCls)
+		tr, err := Extract(o, side.p, pd.train, PoolCls)
 		if err != nil {
 			return s, err
 		}
-		te, err := Extract(dev, side.p, pd.test, PoolCls)
+		te, err := Extract(o, side.p, pd.test, PoolCls)
 		if err != nil {
 			return s, err
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mae-vk/mae-vk/mae"
-	"github.com/mae-vk/mae-vk/vk"
+	"github.com/mae-vk/mae-vk/ops"
 )
 
 // Pooling names how a probe reads an image's tokens.
@@ -16,22 +16,20 @@ const (
 // ExtractBatch is the most images one feature forward pass holds.
 const ExtractBatch = 128
 
-// Extract runs the frozen encoder of p without masking on dev over the
+// Extract runs the frozen encoder of p without masking with o over the
 // images and returns one feature vector per image [N, D], pooled as pool
 // says. The last batch is padded with zero images.
-func Extract(dev *vk.Device, p *mae.Params, im *Images, pool string) (Features, error) {
+func Extract(o *ops.Ops, p *mae.Params, im *Images, pool string) (Features, error) {
 	if pool != PoolCls && pool != PoolMean {
 		return Features{}, fmt.Errorf("--features %q: want %s or %s", pool, PoolCls, PoolMean)
 	}
-	cfg := mae.Unmasked(p.Config)
+	cfg := p.Config
 	batch := min(ExtractBatch, im.N)
-	up := *p
-	up.Config = cfg
-	m, in, err := newModel(dev, &up, batch)
+	m, in, release, err := newModel(o, p, batch, true)
 	if err != nil {
 		return Features{}, err
 	}
-	defer m.Release()
+	defer release()
 	d, l := cfg.EncDim, cfg.NumPatches()
 	plane := cfg.Channels * cfg.ImageSize * cfg.ImageSize
 	f := Features{N: im.N, Dim: d, Classes: im.Classes, X: make([]float32, im.N*d), Y: im.Labels}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/mae-vk/mae-vk/mae"
 	"github.com/mae-vk/mae-vk/ops"
-	"github.com/mae-vk/mae-vk/vk"
 )
 
 // LayerStat is Q1's measurement of one layer's output tokens.
@@ -50,15 +49,15 @@ type Measures struct {
 	MaskAttn MaskAttnShare `json:"mask_attention"`
 }
 
-// Measure runs the weights p forward on dev over n images [N, C, H, W]
+// Measure runs the weights p forward with o over n images [N, C, H, W]
 // with the masking mk and computes every Measures field.
-func Measure(dev *vk.Device, p *mae.Params, images []float32, n int, mk mae.Masking) (*Measures, error) {
+func Measure(o *ops.Ops, p *mae.Params, images []float32, n int, mk mae.Masking) (*Measures, error) {
 	cfg := p.Config
-	m, in, err := newModel(dev, p, n)
+	m, in, release, err := newModel(o, p, n, false)
 	if err != nil {
 		return nil, err
 	}
-	defer m.Release()
+	defer release()
 	taps, err := m.Tap(in, images, mk, true)
 	if err != nil {
 		return nil, err
@@ -256,25 +255,24 @@ func meanShares(s []MaskAttnShare) MaskAttnShare {
 	return out
 }
 
-// newModel makes a model for batches of n on dev with the weights p (and
-// the device's tuned GEMMs) and one set of inputs. The caller releases it.
-func newModel(dev *vk.Device, p *mae.Params, n int) (*mae.Model, *mae.Inputs, error) {
-	o := ops.New(dev)
-	if _, err := o.LoadGemmTuning(ops.TuningDir()); err != nil {
-		return nil, nil, err
+// newModel makes a model for batches of n recording with o, with the
+// weights p and one set of inputs; unmasked: with the encoder on every
+// patch (mae.NewUnmaskedModel). The caller calls release when the device
+// is done with them.
+func newModel(o *ops.Ops, p *mae.Params, n int, unmasked bool) (m *mae.Model, in *mae.Inputs, release func(), err error) {
+	mk := mae.NewModel
+	if unmasked {
+		mk = mae.NewUnmaskedModel
 	}
-	m, err := mae.NewModel(o, p.Config, n)
+	if m, err = mk(o, p.Config, n); err != nil {
+		return nil, nil, nil, err
+	}
+	if err = m.SetParams(p); err == nil {
+		in, err = m.NewInputs()
+	}
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := m.SetParams(p); err != nil {
 		m.Release()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	in, err := m.NewInputs()
-	if err != nil {
-		m.Release()
-		return nil, nil, err
-	}
-	return m, in, nil
+	return m, in, func() { in.Release(); m.Release() }, nil
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/mae-vk/mae-vk/mae"
-	"github.com/mae-vk/mae-vk/vk"
+	"github.com/mae-vk/mae-vk/ops"
 )
 
 // Baselines a probe can be compared with.
@@ -77,7 +77,7 @@ func loadProbeData(ctx context.Context, cfg *ProbeRun) (*probeData, error) {
 
 // RunProbe measures the linear probe and k-NN top-1 of the weights'
 // frozen features, then of each baseline named, in that order.
-func RunProbe(ctx context.Context, dev *vk.Device, cfg ProbeRun, baselines []string) ([]ProbeResult, error) {
+func RunProbe(ctx context.Context, o *ops.Ops, cfg ProbeRun, baselines []string) ([]ProbeResult, error) {
 	for _, b := range baselines {
 		if b != BaselineRandom && b != BaselinePixels {
 			return nil, fmt.Errorf("--baseline %q: want %s or %s", b, BaselineRandom, BaselinePixels)
@@ -101,10 +101,10 @@ func RunProbe(ctx context.Context, dev *vk.Device, cfg ProbeRun, baselines []str
 					return nil, err
 				}
 			}
-			if tr, err = Extract(dev, p, pd.train, cfg.Features); err != nil {
+			if tr, err = Extract(o, p, pd.train, cfg.Features); err != nil {
 				return nil, err
 			}
-			if te, err = Extract(dev, p, pd.test, cfg.Features); err != nil {
+			if te, err = Extract(o, p, pd.test, cfg.Features); err != nil {
 				return nil, err
 			}
 		}

@@ -39,6 +39,12 @@ type seqDims struct {
 // NewModel allocates a model for batches of n images on the device of o,
 // with every parameter zero; load weights with SetParams.
 func NewModel(o *ops.Ops, cfg Config, n int) (*Model, error) {
+	return newModelKeep(o, cfg, n, cfg.KeepCount())
+}
+
+// newModelKeep is NewModel with lk patches of each image through the
+// encoder.
+func newModelKeep(o *ops.Ops, cfg Config, n, lk int) (*Model, error) {
 	layout, err := NewLayout(cfg)
 	if err != nil {
 		return nil, err
@@ -47,7 +53,7 @@ func NewModel(o *ops.Ops, cfg Config, n int) (*Model, error) {
 		return nil, fmt.Errorf("mae: batch size %d, need at least 1", n)
 	}
 	m := &Model{Cfg: cfg, Layout: layout, Batch: n, o: o, d: o.Device()}
-	l, lk := cfg.NumPatches(), cfg.KeepCount()
+	l := cfg.NumPatches()
 	m.seq = seqDims{n: n, l: l, lk: lk, p: cfg.PatchDim(), cpp: cfg.PatchDim(), encT: n * (1 + lk), decT: n * (1 + l)}
 	if err := m.allocate(); err != nil {
 		m.Release()

@@ -134,8 +134,16 @@ func (m *Model) QKV(dec bool, i int) ([]float32, error) {
 	return v, bl[i].qkv.ReadFloat32(0, v)
 }
 
+// NewUnmaskedModel is NewModel for the forward pass without masking: the
+// encoder sees all L patches of each image (the frozen features of a
+// probe); run it with IdentityMasking. Its loss is meaningless (no patch
+// is masked).
+func NewUnmaskedModel(o *ops.Ops, cfg Config, n int) (*Model, error) {
+	return newModelKeep(o, cfg, n, cfg.NumPatches())
+}
+
 // IdentityMasking keeps every patch of n samples of l patches in image
-// order: the unmasked forward pass of a model whose config has MaskRatio 0.
+// order: the masking of a model from NewUnmaskedModel.
 func IdentityMasking(n, l int) Masking {
 	noise := make([]float64, n*l)
 	for i := range noise {
@@ -144,16 +152,9 @@ func IdentityMasking(n, l int) Masking {
 	return MaskingFromNoise(noise, n, l, l)
 }
 
-// Unmasked returns cfg with no masking (MaskRatio 0): a model made with it
-// runs the encoder on every patch, as feature extraction for a probe does.
-func Unmasked(cfg Config) Config {
-	cfg.MaskRatio = 0
-	return cfg
-}
-
 // Encode runs the forward pass on images [N, C, H, W] with the masking mk
 // and downloads only the latent norm(encoder(x)) [N, 1+Lk, D]: the frozen
-// features of a probe when the model's config is Unmasked.
+// features of a probe when the model comes from NewUnmaskedModel.
 func (m *Model) Encode(in *Inputs, images []float32, mk Masking) ([]float32, error) {
 	if err := m.runForward(in, images, mk); err != nil {
 		return nil, err

@@ -1,8 +1,12 @@
 package mae
 
 import (
+	"fmt"
 	"math"
 	"testing"
+
+	"github.com/mae-vk/mae-vk/ops"
+	"github.com/mae-vk/mae-vk/vk/vktest"
 )
 
 // TestTapAttentionProbs checks the analysis attention path: for every
@@ -84,5 +88,67 @@ func TestIdentityMasking(t *testing.T) {
 		if int(v) != i%5 || mk.Mask[i] != 0 || int(mk.IDsRestore[i]) != i%5 {
 			t.Fatalf("IdentityMasking: entry %d keep %d restore %d mask %v", i, v, mk.IDsRestore[i], mk.Mask[i])
 		}
+	}
+}
+
+// TestUnmaskedEncodeMatchesReference checks the unmasked forward pass
+// (NewUnmaskedModel + IdentityMasking + Encode) against the CPU
+// reference's encoder run on all L patches, on an awkward shape.
+func TestUnmaskedEncodeMatchesReference(t *testing.T) {
+	cfg, _ := Preset("micro")
+	cfg.PatchSize, cfg.EncDim, cfg.EncHeads, cfg.EncDepth = 4, 36, 3, 2
+	p, err := Init(cfg, 21)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Non-zero biases and LayerNorm weights, so that every term counts.
+	rng := NewRNG(22)
+	for i := range p.Data {
+		if p.Data[i] == 0 || p.Data[i] == 1 {
+			p.Data[i] += float32(0.05 * rng.Normal())
+		}
+	}
+	const n = 3
+	d := vktest.Open(t)
+	m, err := NewUnmaskedModel(ops.New(d), cfg, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Release)
+	if err := m.SetParams(p); err != nil {
+		t.Fatal(err)
+	}
+	in, err := m.NewInputs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(in.Release)
+	images := randomImages(cfg, n, rng)
+	l, D := cfg.NumPatches(), cfg.EncDim
+	got, err := m.Encode(in, images, IdentityMasking(n, l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The reference's encoder with every patch kept.
+	r := &refNet{cfg: cfg, p: p.Float64()}
+	img := make([]float64, len(images))
+	for i, v := range images {
+		img[i] = float64(v)
+	}
+	pos := r.param("pos_embed")
+	patches := ops.PatchifyRef(img, n, cfg.Channels, cfg.ImageSize, cfg.ImageSize, cfg.PatchSize)
+	w := ConvToPatchOrder(r.param("patch_embed.proj.weight"), D, cfg.Channels, cfg.PatchSize)
+	emb := ops.BroadcastAddRef(linearForward(patches, w, r.param("patch_embed.proj.bias"), n*l, cfg.PatchDim(), D), pos[D:], n, l, D)
+	x := prependClass(ops.AddRef(r.param("cls_token"), pos[:D]), emb, n, l, D)
+	sh := blockShape{n: n, t: 1 + l, dim: D, heads: cfg.EncHeads, hidden: cfg.EncMLPDim()}
+	for i := range cfg.EncDepth {
+		x, _ = r.blockForward(fmt.Sprintf("blocks.%d.", i), sh, x)
+	}
+	want, _ := r.layerNorm("norm", x, n*(1+l), D)
+	if len(got) != len(want) {
+		t.Fatalf("%d latent values, want %d", len(got), len(want))
+	}
+	if e := scaledMaxErr(got, want); !(e < 1e-4) {
+		t.Errorf("unmasked latent vs reference: scaled max error %.3g", e)
 	}
 }

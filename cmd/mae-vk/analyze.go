@@ -41,7 +41,7 @@ func runAnalyze(c *cli.Context) error {
 	if c.String("out") == "" {
 		return fmt.Errorf("--out: required: the directory to write index.html, analysis.json and the plots into")
 	}
-	d, err := openDevice(c, false)
+	d, o, err := openOps(c, false)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func runAnalyze(c *cli.Context) error {
 		Seed: c.Uint64("seed"), Out: c.String("out"),
 		Log: func(s string) { fmt.Fprintln(os.Stderr, s) },
 	}
-	a, err := analysis.Analyze(c.Context, d, cfg)
+	a, err := analysis.Analyze(c.Context, o, cfg)
 	if err != nil {
 		return err
 	}

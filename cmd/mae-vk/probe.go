@@ -56,12 +56,12 @@ func runProbe(c *cli.Context) error {
 		s := c.Uint64("seed")
 		cfg.Seed = &s
 	}
-	d, err := openDevice(c, false)
+	d, o, err := openOps(c, false)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	res, err := analysis.RunProbe(c.Context, d, cfg, c.StringSlice("baseline"))
+	res, err := analysis.RunProbe(c.Context, o, cfg, c.StringSlice("baseline"))
 	if err != nil {
 		return err
 	}
