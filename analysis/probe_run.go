@@ -58,6 +58,9 @@ func loadProbeData(ctx context.Context, cfg *ProbeRun) (*probeData, error) {
 	if cfg.Features == "" {
 		cfg.Features = PoolCls
 	}
+	if cfg.Features != PoolCls && cfg.Features != PoolMean {
+		return nil, fmt.Errorf("--features %q: want %s or %s", cfg.Features, PoolCls, PoolMean)
+	}
 	p, err := mae.LoadEvalWeights(cfg.Weights, cfg.Model, 0)
 	if err != nil {
 		return nil, err

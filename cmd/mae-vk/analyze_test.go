@@ -159,6 +159,13 @@ func TestProbeCommandJSON(t *testing.T) {
 	if got.Baselines[1].Top1 < 0.9 {
 		t.Errorf("pixel baseline top-1 %.3f on label-determined pictures, want ~1", got.Baselines[1].Top1)
 	}
+	stdout, err = runCLIErr(t, "probe", "--weights", run, "--data", data, "--features", "mean", "--train-images", "32", "--test-images", "16", "--epochs", "2")
+	if err != nil || !strings.Contains(stdout, "mae (mean)") || !strings.Contains(stdout, "32") {
+		t.Errorf("probe --features mean: %v\n%s", err, stdout)
+	}
+	if _, err := runCLIErr(t, "probe", "--weights", run, "--data", data, "--features", "max"); err == nil || !strings.Contains(err.Error(), "--features") {
+		t.Errorf("bad --features: %v", err)
+	}
 	if _, err := runCLIErr(t, "probe", "--weights", run, "--data", data, "--baseline", "colour"); err == nil || !strings.Contains(err.Error(), "--baseline") {
 		t.Errorf("bad --baseline: %v", err)
 	}
