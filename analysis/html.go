@@ -78,7 +78,7 @@ func renderHTML(a *Analysis, plots []plotFile) ([]byte, error) {
 	s = append(s, section{
 		Title:    "Q2. Why do patches help?",
 		Question: "Measured: the error of the masked pixels by position inside a patch (edge vs centre), and, across runs that differ in patch size, the masked loss and the probe top-1.",
-		Plots:    pick("q2_in_patch_trained", "q2_in_patch_random", "q2_patch_size"),
+		Plots:    pick("q2_in_patch_trained", "q2_in_patch_random", "q2_patch_size", "q2_patch_size_loss"),
 		Table:    t2,
 		Reading:  q2Reading(tr, rd, a.Runs),
 	})
@@ -93,7 +93,7 @@ func renderHTML(a *Analysis, plots []plotFile) ([]byte, error) {
 	s = append(s, section{
 		Title:    "Q4. Does the decoder matter?",
 		Question: "The paper: the decoder reconstructs by a low-rank global interpolation. Measured: the singular-value spectrum of the predicted masked patches against the true ones, and, across runs that differ in decoder depth, loss and probe top-1.",
-		Plots:    pick("q4_spectrum", "q4_decoder"),
+		Plots:    pick("q4_spectrum", "q4_decoder", "q4_decoder_loss"),
 		Table: [][]string{{"", "effective rank of predictions", "effective rank of true patches"},
 			{"trained", f3(tr.ERankPred), f3(tr.ERankTrue)}, {"random init", f3(rd.ERankPred), f3(rd.ERankTrue)}},
 		Reading: q4Reading(tr, rd, a.Runs),

@@ -17,9 +17,12 @@ type plotFile struct {
 }
 
 // WriteReport writes a's plots, analysis.json and the self-contained
-// index.html (the plots embedded) into dir, and fills a.Plots and a.Date.
+// index.html (the plots embedded) into dir, and fills a.Plots and, when
+// empty, a.Date (the time of the measurement).
 func WriteReport(dir string, a *Analysis) error {
-	a.Date = time.Now().UTC().Format(time.RFC3339)
+	if a.Date == "" {
+		a.Date = time.Now().UTC().Format(time.RFC3339)
+	}
 	plots, err := makePlots(a)
 	if err != nil {
 		return err
@@ -63,7 +66,7 @@ func PlotKeys(runs int) []string {
 	k := []string{"q1_norm", "q1_rank", "q1_attn_distance", "q1_attn_entropy", "q2_in_patch_trained", "q2_in_patch_random",
 		"q3_cka_trained", "q3_cka_random", "q4_spectrum", "q5_distance_all", "q5_distance_interior", "q5_attention"}
 	if runs > 1 {
-		k = append(k, "q2_patch_size", "q4_decoder")
+		k = append(k, "q2_patch_size", "q2_patch_size_loss", "q4_decoder", "q4_decoder_loss")
 	}
 	return k
 }
@@ -206,23 +209,32 @@ func makePlots(a *Analysis) ([]plotFile, error) {
 				func(r, b RunSummary) bool { return r.PatchSize == b.PatchSize && r.DecDim == b.DecDim }},
 		} {
 			runs := sortedRuns(curveRuns(a.Runs), x.f, x.same)
-			var xs, loss, top1, knn, rtop1, rloss []float64
+			var xs, loss, top1, knn, rtop1, rknn, rloss, px []float64
 			for _, r := range runs {
 				xs = append(xs, x.f(r))
 				loss, top1, knn = append(loss, r.Loss), append(top1, r.Top1), append(knn, r.KNNTop1)
-				rtop1, rloss = append(rtop1, r.RandTop1), append(rloss, r.RandLoss)
+				rtop1, rknn, rloss = append(rtop1, r.RandTop1), append(rknn, r.RandKNN), append(rloss, r.RandLoss)
+				px = append(px, r.PixelsTop1)
 			}
-			png, err := LinePlot(x.title, x.xl, "top-1 / loss", []Series{
-				{Name: "linear probe top-1", X: xs, Y: top1},
-				{Name: "k-NN top-1", X: xs, Y: knn},
-				{Name: "masked loss (own target)", X: xs, Y: loss},
-				{Name: "probe top-1, random init", X: xs, Y: rtop1, Control: true},
-				{Name: "loss, random init", X: xs, Y: rloss, Control: true},
+			png, err := LinePlot(x.title+": top-1 of frozen features", x.xl, "top-1 (test)", []Series{
+				{Name: "linear probe", X: xs, Y: top1},
+				{Name: "k-NN", X: xs, Y: knn},
+				{Name: "linear probe, random init", X: xs, Y: rtop1, Control: true},
+				{Name: "k-NN, random init", X: xs, Y: rknn, Control: true},
+				{Name: "linear probe on pixels", X: xs, Y: px, Control: true},
 			}, false)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, plotFile{x.key, x.key + ".png", png})
+			png, err = LinePlot(x.title+": masked loss", x.xl, "loss (each run's own target)", []Series{
+				{Name: "trained", X: xs, Y: loss},
+				{Name: "random init", X: xs, Y: rloss, Control: true},
+			}, false)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, plotFile{x.key + "_loss", x.key + "_loss.png", png})
 		}
 	}
 	return out, nil
