@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -51,7 +52,8 @@ func q2Reading(tr, rd *Measures, runs []RunSummary) string {
 				best = x
 			}
 		}
-		s += fmt.Sprintf(" Across patch sizes %s, the probe is best at patch %d (top-1 %.3g); losses of different patch sizes are on different targets and are not comparable.", patchList(r), best.PatchSize, best.Top1)
+		s += fmt.Sprintf(" Across patch sizes %s, the probe is best at patch %d (top-1 %.3g; differences below %.2g are within two standard errors on %d test images); losses of different patch sizes are on different targets and are not comparable.",
+			patchList(r), best.PatchSize, best.Top1, 2*math.Sqrt(best.Top1*(1-best.Top1)/float64(max(best.NTest, 1))), best.NTest)
 	}
 	return s
 }
@@ -83,9 +85,9 @@ func meanCKA(m *Measures, stack string) float64 {
 
 func q3Reading(tr, rd *Measures) string {
 	return fmt.Sprintf("Mean CKA between encoder blocks is %.3g (random init %.3g) and between decoder blocks %.3g (%.3g): "+
-		"neighbouring layers of the trained encoder are %s similar than at random init.",
+		"the trained encoder's layers are %s at random init.",
 		meanCKA(tr, "enc"), meanCKA(rd, "enc"), meanCKA(tr, "dec"), meanCKA(rd, "dec"),
-		compareWord(meanCKA(tr, "enc"), meanCKA(rd, "enc"), "more", "less", "about as"))
+		compareWord(meanCKA(tr, "enc"), meanCKA(rd, "enc"), "more alike than", "less alike than", "about as alike as"))
 }
 
 func q4Reading(tr, rd *Measures, runs []RunSummary) string {
