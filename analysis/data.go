@@ -20,7 +20,8 @@ type Images struct {
 	Stats      loader.Stats
 }
 
-// LoadImages reads n images (0: every full batch of 256) of a split of a
+// LoadImages reads n images (0, or more than the split holds: every full
+// batch of 256, or the whole split when it is smaller) of a split of a
 // data set with the eval transform for model cfg, in a seeded random
 // order (so that a subset holds every class). Errors name the --data flag.
 func LoadImages(ctx context.Context, data, split string, cfg mae.Config, n int, seed uint64) (*Images, error) {
@@ -28,9 +29,10 @@ func LoadImages(ctx context.Context, data, split string, cfg mae.Config, n int, 
 	if err != nil {
 		return nil, fmt.Errorf("--data %s: %w", data, err)
 	}
-	if n < 0 || n > src.Len() {
-		return nil, fmt.Errorf("--data %s: %d images asked for, the %s split has %d", data, n, split, src.Len())
+	if n < 0 {
+		return nil, fmt.Errorf("--data %s: %d images asked for", data, n)
 	}
+	n = min(n, src.Len()) // a small split is used whole
 	batch := min(256, src.Len())
 	if n > 0 {
 		batch = min(batch, n)

@@ -27,7 +27,7 @@ func probeCommand() *cli.Command {
 			&cli.StringFlag{Name: "weights", Usage: "run directory, checkpoint or model.safetensors (required)"},
 			&cli.StringFlag{Name: "data", Value: "fashion-mnist", Usage: "data set with train and test splits"},
 			&cli.StringFlag{Name: "features", Value: analysis.PoolCls, Usage: "cls or mean"},
-			&cli.IntFlag{Name: "train-images", Usage: "images of the train split (0: all)"},
+			&cli.IntFlag{Name: "train-images", Value: 10000, Usage: "images of the train split, a seeded random subset (0: all, as the reference's protocol; slower on CPU drivers)"},
 			&cli.IntFlag{Name: "test-images", Usage: "images of the test split (0: all)"},
 			&cli.IntFlag{Name: "epochs", Value: pc.Epochs, Usage: "probe epochs"},
 			&cli.IntFlag{Name: "probe-batch", Value: pc.Batch, Usage: "probe mini-batch"},
