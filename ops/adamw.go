@@ -71,6 +71,7 @@ type AdamWBuffers struct {
 //
 // When b.Norm is bound and holds NaN or ±Inf, the step is skipped: Param,
 // M and V are left unchanged.
+//
 //	p = p·(1 − lr·wd)               (elements in a decay range)
 //	m = β1·m + (1 − β1)·g
 //	v = β2·v + (1 − β2)·g²
