@@ -68,16 +68,14 @@ type AdamWBuffers struct {
 //
 //	scale = maxNorm / (norm + 1e-6)  if b.Norm != nil, maxNorm > 0 and that is < 1; else 1
 //	g = scale·grad
-//
-// When b.Norm is bound and holds NaN or ±Inf, the step is skipped: Param,
-// M and V are left unchanged.
-//
 //	p = p·(1 − lr·wd)               (elements in a decay range)
 //	m = β1·m + (1 − β1)·g
 //	v = β2·v + (1 − β2)·g²
 //	p = p − (lr/bc1) · m / (√v/√bc2 + eps)
 //
-// Nothing that changes from step to step is baked into the recording. It
+// When b.Norm is bound and holds NaN or ±Inf, the step is skipped: Param,
+// M and V are left unchanged. Nothing that changes from step to step is
+// baked into the recording. It
 // panics on n < 1, a negative range count or a binding that is too small.
 func (o *Ops) AdamW(r *vk.Recording, cfg AdamWConfig, b AdamWBuffers, n int) error {
 	const op = "AdamW"
