@@ -88,10 +88,13 @@ func runTrain(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// Nothing is created before the settings are known to be good.
 	var rd *mae.RunDir
 	if resume := c.String("resume"); resume != "" {
-		rd, cfg, err = resumeRun(c, resume, cfg)
-	} else {
+		if rd, cfg, err = resumeRun(c, resume, cfg); err == nil {
+			err = cfg.Validate()
+		}
+	} else if err = cfg.Validate(); err == nil {
 		rd, err = mae.NewRunDir(cfg.Out)
 	}
 	if err != nil {
@@ -103,9 +106,6 @@ func runTrain(c *cli.Context) error {
 	}
 	defer lock.Unlock()
 	cfg.Out = rd.Path
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
 	if err := rd.WriteConfig(cfg); err != nil {
 		return err
 	}
