@@ -195,8 +195,9 @@ func TestReconstructCommand(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("reconstruct printed %q, want two lines", text)
 	}
-	// Four 112-pixel panels (28 × 4) with 2-pixel separators, one row.
-	wantW, wantH := 4*112+5*mae.ReconSeparator, 112+2*mae.ReconSeparator
+	// Four 112-pixel panels (28 × 4) with 2-pixel separators, one row under
+	// the labels.
+	wantW, wantH := 4*112+5*mae.ReconSeparator, mae.ReconHeader+112+2*mae.ReconSeparator
 	for i, name := range []string{"a-recon.png", "b-recon.png"} {
 		path := filepath.Join(out, name)
 		if !strings.HasPrefix(lines[i], path+"\tloss ") {
