@@ -101,7 +101,9 @@ func TestReconGridColor(t *testing.T) {
 	if b := img.Bounds(); b.Dx() != 4*s+5*sep || b.Dy() != ReconHeader+s+2*sep {
 		t.Fatalf("size %v", b.Size())
 	}
-	px := func(panel, y, x int) color.RGBA { return img.RGBAAt(sep+panel*(s+sep)+x*scale, ReconHeader+sep+y*scale) }
+	px := func(panel, y, x int) color.RGBA {
+		return img.RGBAAt(sep+panel*(s+sep)+x*scale, ReconHeader+sep+y*scale)
+	}
 	// Patch 0 is visible (mask (0+0)%2 = 0), patch 1 (x ≥ 4) removed.
 	o := px(0, 1, 2)
 	wantO := color.RGBA{toByte(float64(raw[0][8+2])), toByte(float64(raw[0][64+8+2])), toByte(float64(raw[0][128+8+2])), 255}
