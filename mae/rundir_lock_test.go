@@ -21,8 +21,8 @@ func TestNewRunDirRefusesARun(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := NewRunDir(dir)
-		if !errors.Is(err, ErrRunExists) || !isConfigError(err, "Out") || !strings.Contains(err.Error(), "--resume "+dir) {
-			t.Errorf("%s present: %v, want ErrRunExists advising --resume", f, err)
+		if !errors.Is(err, ErrRunExists) || !isConfigError(err, "Out") || !strings.Contains(err.Error(), f) {
+			t.Errorf("%s present: %v, want ErrRunExists naming it", f, err)
 		}
 	}
 	if _, err := NewRunDir(t.TempDir()); err != nil {

@@ -95,7 +95,9 @@ func runTrain(c *cli.Context) error {
 			err = cfg.Validate()
 		}
 	} else if err = cfg.Validate(); err == nil {
-		rd, err = mae.NewRunDir(cfg.Out)
+		if rd, err = mae.NewRunDir(cfg.Out); errors.Is(err, mae.ErrRunExists) {
+			err = fmt.Errorf("--out %s already holds a training run: continue it with --resume %s, or choose another --out", cfg.Out, cfg.Out)
+		}
 	}
 	if err != nil {
 		return err
