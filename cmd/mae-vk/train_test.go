@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,21 +21,7 @@ import (
 // and stderr together, and its error.
 func runCLIAll(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, stderr := os.Stdout, os.Stderr
-	os.Stdout, os.Stderr = w, w
-	done := make(chan string)
-	go func() {
-		b, _ := io.ReadAll(r)
-		done <- string(b)
-	}()
-	runErr := newApp().Run(append([]string{"mae-vk"}, args...))
-	w.Close()
-	os.Stdout, os.Stderr = stdout, stderr
-	return <-done, runErr
+	return runCapture(t, true, args...)
 }
 
 // microTrain are the flags of a short training run on Fashion-MNIST.
