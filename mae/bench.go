@@ -1,7 +1,6 @@
 package mae
 
 import (
-	"fmt"
 	"sort"
 	"time"
 
@@ -39,7 +38,7 @@ type OpProfile struct {
 // the device time of every kernel in one step is reported too.
 func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBench, error) {
 	if steps < 1 {
-		return nil, fmt.Errorf("mae: bench train: --steps %d, need at least 1", steps)
+		return nil, configErrorf("Steps", steps, "need at least 1")
 	}
 	d := o.Device()
 	m, err := NewModel(o, cfg, n)

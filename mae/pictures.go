@@ -3,6 +3,9 @@ package mae
 import (
 	"errors"
 	"fmt"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
 	"image"
 	"image/color"
 	"image/png"
@@ -23,7 +26,12 @@ const (
 	ReconSeparator = 2   // pixels between panels and around the grid
 	reconGrey      = 128 // masked patches
 	reconTarget    = 112 // automatic scaling enlarges images smaller than this
+	// ReconHeader is the height of the row of column labels above a grid.
+	ReconHeader = 16
 )
+
+// ReconLabels name the four columns of a reconstruction grid.
+var ReconLabels = [4]string{"original", "masked", "reconstruction", "recon + visible"}
 
 // Recon is one batch of model inputs and outputs to draw with ReconGrid.
 type Recon struct {
@@ -44,7 +52,10 @@ type Recon struct {
 // predictions are per-patch normalized pixels: each is first mapped back
 // with the mean and the unbiased variance of its target patch, as the
 // reference does, pred·√(var + 1e−6) + mean. Panels are separated by
-// ReconSeparator white pixels. Only 1- and 3-channel images can be drawn.
+// ReconSeparator white pixels, under a ReconHeader-pixel row that labels
+// the columns (ReconLabels); images smaller than 112 pixels are enlarged
+// (nearest neighbour) so that a grid reads at a glance. Only 1- and
+// 3-channel images can be drawn.
 // It panics if the slice lengths do not match cfg and r.N.
 func ReconGrid(cfg Config, stats loader.Stats, r Recon) (*image.RGBA, error) {
 	c, hw, p, g := cfg.Channels, cfg.ImageSize, cfg.PatchSize, cfg.GridSize()
@@ -69,9 +80,12 @@ func ReconGrid(cfg Config, stats loader.Stats, r Recon) (*image.RGBA, error) {
 		scale = max(1, reconTarget/hw)
 	}
 	s, sep := hw*scale, ReconSeparator
-	img := image.NewRGBA(image.Rect(0, 0, 4*s+5*sep, rows*s+(rows+1)*sep))
+	img := image.NewRGBA(image.Rect(0, 0, 4*s+5*sep, ReconHeader+rows*s+(rows+1)*sep))
 	for i := range img.Pix {
 		img.Pix[i] = 255
+	}
+	for panel, label := range ReconLabels {
+		drawLabel(img, sep+panel*(s+sep), s, label)
 	}
 	plane := c * hw * hw
 	for n := range rows {
@@ -82,7 +96,7 @@ func ReconGrid(cfg Config, stats loader.Stats, r Recon) (*image.RGBA, error) {
 		st.Denormalize(rec)
 		mask := r.Mask[n*l : (n+1)*l]
 		removed := func(y, x int) bool { return mask[(y/p)*g+x/p] != 0 }
-		y0 := sep + n*(s+sep)
+		y0 := ReconHeader + sep + n*(s+sep)
 		for panel := range 4 {
 			x0 := sep + panel*(s+sep)
 			for y := range hw {
@@ -104,6 +118,17 @@ func ReconGrid(cfg Config, stats loader.Stats, r Recon) (*image.RGBA, error) {
 		}
 	}
 	return img, nil
+}
+
+// drawLabel writes text in black, centred over the w pixels from x0, in
+// the header row (clipped to the column when wider).
+func drawLabel(img *image.RGBA, x0, w int, text string) {
+	face := basicfont.Face7x13
+	col := img.SubImage(image.Rect(x0, 0, x0+w, ReconHeader)).(*image.RGBA)
+	d := font.Drawer{Dst: col, Src: image.Black, Face: face}
+	tw := d.MeasureString(text).Round()
+	d.Dot = fixed.P(x0+max(0, (w-tw)/2), ReconHeader-4)
+	d.DrawString(text)
 }
 
 // unpatchPred returns the predictions of one image as a normalized

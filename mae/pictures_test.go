@@ -54,11 +54,11 @@ func TestReconGridGray(t *testing.T) {
 		t.Fatal(err)
 	}
 	const scale, sep, s = 4, 2, 28 * 4
-	if b := img.Bounds(); b.Dx() != 4*s+5*sep || b.Dy() != 2*s+3*sep {
-		t.Fatalf("size %v, want %dx%d", b.Size(), 4*s+5*sep, 2*s+3*sep)
+	if b := img.Bounds(); b.Dx() != 4*s+5*sep || b.Dy() != ReconHeader+2*s+3*sep {
+		t.Fatalf("size %v, want %dx%d", b.Size(), 4*s+5*sep, ReconHeader+2*s+3*sep)
 	}
 	at := func(row, panel, y, x int) uint8 {
-		r, _, _, _ := img.At(sep+panel*(s+sep)+x*scale+1, sep+row*(s+sep)+y*scale+2).RGBA()
+		r, _, _, _ := img.At(sep+panel*(s+sep)+x*scale+1, ReconHeader+sep+row*(s+sep)+y*scale+2).RGBA()
 		return uint8(r >> 8)
 	}
 	if r, g, b, _ := img.At(0, 0).RGBA(); r>>8 != 255 || g>>8 != 255 || b>>8 != 255 {
@@ -98,10 +98,12 @@ func TestReconGridColor(t *testing.T) {
 		t.Fatal(err)
 	}
 	const scale, sep, s = 14, 2, 8 * 14 // automatic scale 112/8
-	if b := img.Bounds(); b.Dx() != 4*s+5*sep || b.Dy() != s+2*sep {
+	if b := img.Bounds(); b.Dx() != 4*s+5*sep || b.Dy() != ReconHeader+s+2*sep {
 		t.Fatalf("size %v", b.Size())
 	}
-	px := func(panel, y, x int) color.RGBA { return img.RGBAAt(sep+panel*(s+sep)+x*scale, sep+y*scale) }
+	px := func(panel, y, x int) color.RGBA {
+		return img.RGBAAt(sep+panel*(s+sep)+x*scale, ReconHeader+sep+y*scale)
+	}
 	// Patch 0 is visible (mask (0+0)%2 = 0), patch 1 (x ≥ 4) removed.
 	o := px(0, 1, 2)
 	wantO := color.RGBA{toByte(float64(raw[0][8+2])), toByte(float64(raw[0][64+8+2])), toByte(float64(raw[0][128+8+2])), 255}
@@ -146,5 +148,32 @@ func TestSaveLossPlot(t *testing.T) {
 	}
 	if err := SaveLossPlot(path, nil, []LossPoint{{1, math.Inf(1)}}); err == nil {
 		t.Error("no finite point: no error")
+	}
+}
+
+// TestReconGridLabels checks that each column has its label drawn (dark
+// pixels) in the header row, and nothing else is drawn there.
+func TestReconGridLabels(t *testing.T) {
+	cfg, _ := Preset("micro")
+	stats := loader.FashionMNISTStats()
+	r, _ := reconFixture(cfg, stats, 1)
+	img, err := ReconGrid(cfg, stats, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sep, s = ReconSeparator, 28 * 4
+	for panel, label := range ReconLabels {
+		dark := 0
+		for y := range ReconHeader {
+			for x := sep + panel*(s+sep); x < sep+panel*(s+sep)+s; x++ {
+				if img.RGBAAt(x, y).R < 128 {
+					dark++
+				}
+			}
+		}
+		// A 7×13 glyph has a dozen or more dark pixels.
+		if dark < 10*len(label) {
+			t.Errorf("column %d: %d dark pixels in the header, want the label %q", panel, dark, label)
+		}
 	}
 }

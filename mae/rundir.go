@@ -52,7 +52,7 @@ func NewRunDir(out string) (*RunDir, error) {
 	r := &RunDir{Path: out}
 	for _, f := range []string{r.ConfigPath(), r.MetricsPath(), r.CheckpointDir()} {
 		if fileExists(f) {
-			return nil, &ConfigError{Field: "Out", Value: out, Reason: fmt.Sprintf("%s: continue it with --resume %s, or choose another --out", filepath.Base(f), out), Err: ErrRunExists}
+			return nil, &ConfigError{Field: "Out", Value: out, Reason: fmt.Sprintf("holds %s: resume that run, or choose another directory", filepath.Base(f)), Err: ErrRunExists}
 		}
 	}
 	return r, r.checkWritable()

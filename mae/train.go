@@ -67,6 +67,7 @@ type trainer struct {
 
 func newTrainer(ctx context.Context, o *ops.Ops, cfg TrainConfig, hooks []Hook) (*trainer, error) {
 	t := &trainer{cfg: cfg, hooks: hooks, o: o}
+	t.state.t = t // warnings during set-up reach the hooks
 	var ck *Checkpoint
 	if cfg.Resume != "" {
 		var err error

@@ -52,7 +52,7 @@ func TestLoadWeightsErrors(t *testing.T) {
 			i := slices.IndexFunc(e, func(x safetensors.Entry) bool { return x.Name == "blocks.1.mlp.fc1.bias" })
 			e[i].Shape, e[i].Data = []int{255}, e[i].Data[:255]
 			return e
-		}, []string{`"blocks.1.mlp.fc1.bias" has shape [255], want [256]`}},
+		}, []string{`"blocks.1.mlp.fc1.bias" has shape [255], want [256]`, "no stored configuration", "the weights were trained with"}},
 		{"missing", func(e []safetensors.Entry) []safetensors.Entry {
 			return slices.DeleteFunc(e, func(x safetensors.Entry) bool { return x.Name == "decoder_pred.bias" })
 		}, []string{`missing tensor "decoder_pred.bias"`}},
@@ -96,5 +96,21 @@ func TestInferConfigNeedsHeads(t *testing.T) {
 	}
 	if got, err := LoadWeights(path, &cfg); err != nil || got.Config != cfg {
 		t.Errorf("with the config: %v", err)
+	}
+}
+
+// TestLoadWeightsMetadataMismatch: a file whose stored configuration does
+// not match its tensors is called damaged, and the error does not advise
+// flags, which could not help (the stored configuration always wins).
+func TestLoadWeightsMetadataMismatch(t *testing.T) {
+	p := testCheckpoint(t, 0).Params
+	other, _ := Preset("tiny")
+	path := filepath.Join(t.TempDir(), ModelFile)
+	if err := saveSafetensors(path, modelEntries(p), map[string]string{ConfigMetadataKey: mustJSON(t, other)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadWeights(path, &p.Config)
+	if err == nil || !strings.Contains(err.Error(), "damaged") || strings.Contains(err.Error(), "flags the weights") {
+		t.Errorf("error %v, want one calling the file damaged", err)
 	}
 }

@@ -73,7 +73,9 @@ type AdamWBuffers struct {
 //	v = β2·v + (1 − β2)·g²
 //	p = p − (lr/bc1) · m / (√v/√bc2 + eps)
 //
-// Nothing that changes from step to step is baked into the recording. It
+// When b.Norm is bound and holds NaN or ±Inf, the step is skipped: Param,
+// M and V are left unchanged. Nothing that changes from step to step is
+// baked into the recording. It
 // panics on n < 1, a negative range count or a binding that is too small.
 func (o *Ops) AdamW(r *vk.Recording, cfg AdamWConfig, b AdamWBuffers, n int) error {
 	const op = "AdamW"

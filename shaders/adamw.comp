@@ -6,7 +6,9 @@
 // from hyper = [lr, bc1 = 1 − β1^t, bc2 = 1 − β2^t, max_norm], written by the
 // host before each submit, so one recording serves every step. With
 // clip != 0 and max_norm > 0, c = max_norm / (norm[0] + 1e-6) and the
-// gradient is scaled by c where c < 1. decay holds nRanges sorted,
+// gradient is scaled by c where c < 1. With clip != 0, a norm that is NaN
+// or infinite skips the whole step: parameters and moments stay as they
+// are (the trainer counts the step as skipped). decay holds nRanges sorted,
 // non-overlapping [start, end) pairs of element indices that take weight
 // decay (uint32 words). Per element, g = scale·grad[i]:
 //   p = p·(1 − lr·wd)            (in a decay range)
@@ -41,6 +43,9 @@ void main() {
 	float bc2 = hyper[2];
 	float maxNorm = hyper[3];
 	float scale = 1.0;
+	if (pc.clip != 0u && (isnan(norm[0]) || isinf(norm[0]))) {
+		return;
+	}
 	if (pc.clip != 0u && maxNorm > 0.0) {
 		float c = maxNorm / (norm[0] + 1e-6);
 		if (c < 1.0) {

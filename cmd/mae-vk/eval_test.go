@@ -22,12 +22,22 @@ import (
 // and its error.
 func runCLIErr(t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	return runCapture(t, false, args...)
+}
+
+// runCapture runs the app with args and returns what it printed to stdout
+// (and to stderr too, when stderr is set) and its error.
+func runCapture(t *testing.T, stderr bool, args ...string) (string, error) {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout := os.Stdout
+	oldOut, oldErr := os.Stdout, os.Stderr
 	os.Stdout = w
+	if stderr {
+		os.Stderr = w
+	}
 	done := make(chan string)
 	go func() {
 		b, _ := io.ReadAll(r)
@@ -35,7 +45,7 @@ func runCLIErr(t *testing.T, args ...string) (string, error) {
 	}()
 	runErr := newApp().Run(append([]string{"mae-vk"}, args...))
 	w.Close()
-	os.Stdout = stdout
+	os.Stdout, os.Stderr = oldOut, oldErr
 	return <-done, runErr
 }
 
@@ -195,8 +205,9 @@ func TestReconstructCommand(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("reconstruct printed %q, want two lines", text)
 	}
-	// Four 112-pixel panels (28 × 4) with 2-pixel separators, one row.
-	wantW, wantH := 4*112+5*mae.ReconSeparator, 112+2*mae.ReconSeparator
+	// Four 112-pixel panels (28 × 4) with 2-pixel separators, one row under
+	// the labels.
+	wantW, wantH := 4*112+5*mae.ReconSeparator, mae.ReconHeader+112+2*mae.ReconSeparator
 	for i, name := range []string{"a-recon.png", "b-recon.png"} {
 		path := filepath.Join(out, name)
 		if !strings.HasPrefix(lines[i], path+"\tloss ") {

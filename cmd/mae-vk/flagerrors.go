@@ -27,8 +27,8 @@ var flagOfField = map[string]string{
 	"EvalEvery": "eval-every", "Weights": "weights",
 }
 
-// withFlagNames rewrites every *mae.ConfigError in err (joined ones too)
-// to name its flag: "--batch 0: must be at least 1". Other errors pass
+// withFlagNames rewrites err when it is a *mae.ConfigError (or joins
+// some) to name the flag: "--batch 0: must be at least 1". Other errors pass
 // unchanged.
 func withFlagNames(err error) error {
 	if err == nil {
@@ -41,8 +41,8 @@ func withFlagNames(err error) error {
 		}
 		return errors.Join(out...)
 	}
-	var ce *mae.ConfigError
-	if !errors.As(err, &ce) {
+	ce, ok := err.(*mae.ConfigError) // a wrapped one keeps its wrapper's words
+	if !ok {
 		return err
 	}
 	flag, ok := flagOfField[ce.Field]

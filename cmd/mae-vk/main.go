@@ -20,7 +20,7 @@ func newApp() *cli.App {
 		Usage: "train Masked Autoencoders on any GPU through Vulkan compute",
 		Description: "mae-vk runs MAE pre-training (He et al. 2021) with GLSL compute shaders on\n" +
 			"NVIDIA, AMD and Intel GPUs and on software Vulkan drivers.",
-		Flags: globalFlags(),
+		Flags: globalFlags(true),
 		Commands: prepare([]*cli.Command{
 			trainCommand(),
 			evalCommand(),
@@ -36,9 +36,15 @@ func newApp() *cli.App {
 }
 
 // globalFlags are the flags every command takes, before or after its name.
-func globalFlags() []cli.Flag {
+// Only the app's own copy reads the environment, so that a flag typed at
+// either place wins over it.
+func globalFlags(env bool) []cli.Flag {
+	var envDevice []string
+	if env {
+		envDevice = []string{"MAEVK_DEVICE"}
+	}
 	return []cli.Flag{
-		&cli.StringFlag{Name: "device", Usage: "device index or name substring (see 'mae-vk devices')", EnvVars: []string{"MAEVK_DEVICE"}},
+		&cli.StringFlag{Name: "device", Usage: "device index or name substring (see 'mae-vk devices')", EnvVars: envDevice},
 		&cli.BoolFlag{Name: "validate", Usage: "turn on the Khronos validation layer (or MAEVK_VALIDATE=1, or =sync for synchronization validation too)"},
 	}
 }
@@ -48,7 +54,7 @@ func globalFlags() []cli.Flag {
 // every action's config errors name their flags (withFlagNames).
 func prepare(cmds []*cli.Command) []*cli.Command {
 	for _, c := range cmds {
-		c.Flags = append(c.Flags, globalFlags()...)
+		c.Flags = append(c.Flags, globalFlags(false)...)
 		if act := c.Action; act != nil {
 			c.Action = func(ctx *cli.Context) error { return withFlagNames(act(ctx)) }
 		}

@@ -55,7 +55,7 @@ func modelFromFlags(c *cli.Context) (mae.Config, string, error) {
 		cfg.NormPixLoss = false
 	}
 	if err := cfg.Validate(); err != nil {
-		return cfg, name, fmt.Errorf("model flags: %w", err)
+		return cfg, name, err // *mae.ConfigError values, named by their flags
 	}
 	return cfg, name, nil
 }

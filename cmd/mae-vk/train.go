@@ -88,11 +88,16 @@ func runTrain(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// Nothing is created before the settings are known to be good.
 	var rd *mae.RunDir
 	if resume := c.String("resume"); resume != "" {
-		rd, cfg, err = resumeRun(c, resume, cfg)
-	} else {
-		rd, err = mae.NewRunDir(cfg.Out)
+		if rd, cfg, err = resumeRun(c, resume, cfg); err == nil {
+			err = cfg.Validate()
+		}
+	} else if err = cfg.Validate(); err == nil {
+		if rd, err = mae.NewRunDir(cfg.Out); errors.Is(err, mae.ErrRunExists) {
+			err = fmt.Errorf("--out %s already holds a training run: continue it with --resume %s, or choose another --out", cfg.Out, cfg.Out)
+		}
 	}
 	if err != nil {
 		return err
@@ -103,9 +108,6 @@ func runTrain(c *cli.Context) error {
 	}
 	defer lock.Unlock()
 	cfg.Out = rd.Path
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
 	if err := rd.WriteConfig(cfg); err != nil {
 		return err
 	}

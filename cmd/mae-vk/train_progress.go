@@ -81,16 +81,21 @@ func summary(cfg mae.TrainConfig, plan mae.Plan, rd *mae.RunDir) string {
 	} else if cfg.SaveInterval > 0 {
 		save += " and every " + time.Duration(cfg.SaveInterval).String()
 	}
+	spe := plan.StepsPerEpoch / max(cfg.Accum, 1)
+	length := fmt.Sprintf("%d epochs of %d steps", cfg.Epochs, spe)
+	if plan.TotalSteps < int64(cfg.Epochs)*int64(spe) {
+		length += fmt.Sprintf(", stopping after step %d", plan.TotalSteps)
+	}
 	resume := ""
 	if plan.FirstStep > 0 {
 		resume = fmt.Sprintf(", resuming after step %d", plan.FirstStep)
 	}
 	return fmt.Sprintf("model  %s: %d px, patch %d, encoder %d×%d (%d heads), decoder %d×%d (%d heads), mask %g; %.2f M parameters\n"+
-		"data   %s/%s, augment %s, batch %d × %d accumulated; %d epochs of %d steps = %d steps%s\n"+
+		"data   %s/%s, augment %s, batch %d × %d accumulated; %s%s\n"+
 		"lr     peak %.3g, warm-up %g epochs, cosine to %g; AdamW β (%g, %g), weight decay %g, clip %g\n"+
 		"run    %s on %s; saves %s; full config in %s\n",
 		cfg.Preset, m.ImageSize, m.PatchSize, m.EncDim, m.EncDepth, m.EncHeads, m.DecDim, m.DecDepth, m.DecHeads, m.MaskRatio, float64(plan.Params)/1e6,
-		cfg.Data, cfg.Split, cfg.Augment, cfg.Batch, cfg.Accum, cfg.Epochs, plan.StepsPerEpoch/max(cfg.Accum, 1), plan.TotalSteps, resume,
+		cfg.Data, cfg.Split, cfg.Augment, cfg.Batch, cfg.Accum, length, resume,
 		cfg.BaseLR(), cfg.WarmupEpochs, cfg.MinLR, cfg.Beta1, cfg.Beta2, cfg.WeightDecay, cfg.ClipGrad,
 		rd.Path, plan.Device, save, rd.ConfigPath())
 }
