@@ -224,7 +224,7 @@ func (o *Ops) attnDispatch(r *vk.Recording, pass attnPass, b, l, h, d int, bindi
 		return err
 	}
 	push := vk.PushBytes(shaders.AttentionPush{B: uint32(b), L: uint32(l), H: uint32(h), QScale: float32(math.Log2E / math.Sqrt(float64(d)))})
-	r.Dispatch(k, vk.Groups{ceilDiv(l, plan.rows), h, min(b, attnMaxBatchGroups)}, push, bindings...)
+	r.Dispatch(k, vk.Groups{ceilDiv(l, plan.rows), h, min(b, attnMaxBatchGroups, o.d.Info.MaxWorkgroupCount[2])}, push, bindings...)
 	return nil
 }
 

@@ -106,7 +106,7 @@ func (o *Ops) UnshuffleBackward(r *vk.Recording, dy, idsRestore, dx, dmask vk.Bi
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	cols := o.groups1D(d)[0]
-	r.Dispatch(partial, vk.Groups{cols, min(n, 65535), 1}, push, dy, idsRestore, dx)
+	r.Dispatch(partial, vk.Groups{cols, min(n, o.maxGroups), 1}, push, dy, idsRestore, dx)
 	r.Dispatch(sum, o.groups1D(d), push, dx, dmask)
 	r.Dispatch(scatter, o.groups1D(n*(1+l)*d), push, dy, idsRestore, dx)
 	return nil

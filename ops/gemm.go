@@ -129,11 +129,27 @@ func (o *Ops) Gemm(r *vk.Recording, s GemmSpec, a, b, c, bias, residual vk.Bindi
 		StrideA: uint32(s.StrideA), StrideB: uint32(s.StrideB), StrideC: uint32(s.StrideC),
 		Alpha: float32(s.Alpha), Beta: float32(s.Beta), Flags: flags,
 	})
-	k, groups, err := o.gemmKernel(s, a, b)
+	chunk, err := o.batchChunk(s)
 	if err != nil {
-		return fmt.Errorf("gemm %dx%dx%d: %w", s.M, s.N, s.K, err)
+		return fmt.Errorf("gemm %dx%dx%d batch %d: %w", s.M, s.N, s.K, s.Batch, err)
 	}
-	r.Dispatch(k, groups, push, a, b, c, bias, residual)
+	for b0 := 0; b0 < s.Batch; b0 += chunk {
+		part := s
+		part.Batch = min(chunk, s.Batch-b0)
+		k, groups, err := o.gemmKernel(part, a, b)
+		if err != nil {
+			return fmt.Errorf("gemm %dx%dx%d: %w", s.M, s.N, s.K, err)
+		}
+		if b0 == 0 {
+			r.Dispatch(k, groups, push, a, b, c, bias, residual)
+			continue
+		}
+		res := residual
+		if s.Residual {
+			res = advance(residual, b0*s.StrideC)
+		}
+		r.Dispatch(k, groups, push, advance(a, b0*s.StrideA), advance(b, b0*s.StrideB), advance(c, b0*s.StrideC), bias, res)
+	}
 	return nil
 }
 
@@ -141,12 +157,10 @@ func (o *Ops) Gemm(r *vk.Recording, s GemmSpec, a, b, c, bias, residual vk.Bindi
 func (o *Ops) gemmKernel(s GemmSpec, a, b vk.Binding) (*vk.Kernel, vk.Groups, error) {
 	cfg := o.gemm
 	if cfg.Family == "tiled" {
-		bm, bn := cfg.LY*cfg.TM, cfg.LX*cfg.TN
 		k, err := o.kernel("gemm_tiled", uint32(cfg.LX), uint32(cfg.LY), uint32(cfg.TM), uint32(cfg.TN), uint32(cfg.BK))
-		return k, vk.Groups{ceilDiv(s.N, bn), ceilDiv(s.M, bm), s.Batch}, err
+		return k, o.gemmGrid(cfg, s), err
 	}
-	tiles := ceilDiv(s.M, cfg.TM) * ceilDiv(s.N, cfg.TN)
-	groups := vk.Groups{ceilDiv(tiles, cfg.Local), s.Batch, 1}
+	groups := o.gemmGrid(cfg, s)
 	form := gemmForm(s, cfg, a, b)
 	if form == "" {
 		k, err := o.kernel("gemm_generic", uint32(cfg.Local), uint32(cfg.TM), uint32(cfg.TN))
@@ -169,6 +183,15 @@ func gemmRegName(form string, texel, tile8x16 bool) string {
 		name += "_8x16"
 	}
 	return name
+}
+
+// gemmGrid is the grid of one dispatch of s under cfg (s.Batch within the
+// device's z limit).
+func (o *Ops) gemmGrid(cfg GemmConfig, s GemmSpec) vk.Groups {
+	if cfg.Family == "tiled" {
+		return o.d.Info.FoldX(ceilDiv(s.N, cfg.LX*cfg.TN)*ceilDiv(s.M, cfg.LY*cfg.TM), s.Batch)
+	}
+	return o.d.Info.FoldX(ceilDiv(ceilDiv(s.M, cfg.TM)*ceilDiv(s.N, cfg.TN), cfg.Local), s.Batch)
 }
 
 // gemmForm names the vectorised layout that fits s ("nn", "nt", "tn"), or

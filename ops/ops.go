@@ -19,7 +19,8 @@ type Ops struct {
 	d *vk.Device
 	// local is the workgroup size of the 1-D element-wise kernels.
 	local int
-	// maxGroups bounds 1-D grids; kernels loop over the rest (grid stride).
+	// maxGroups bounds grid-stride grids in x and y; kernels loop over
+	// the rest. At most 4096, and within every dimension's device limit.
 	maxGroups int
 	gemm      GemmConfig
 	attn      AttentionConfig
@@ -31,7 +32,9 @@ func New(d *vk.Device) *Ops {
 	if d.Info.MaxInvocations < local {
 		local = d.Info.MaxInvocations
 	}
-	return &Ops{d: d, local: local, maxGroups: 4096, gemm: DefaultGemmConfig(d.Info), attn: DefaultAttentionConfig(d.Info)}
+	c := d.Info.MaxWorkgroupCount
+	maxGroups := max(1, min(4096, c[0], c[1], c[2]))
+	return &Ops{d: d, local: local, maxGroups: maxGroups, gemm: DefaultGemmConfig(d.Info), attn: DefaultAttentionConfig(d.Info)}
 }
 
 // Device is the device the ops record for.

@@ -15,13 +15,13 @@ layout(std430, set = 0, binding = 1) readonly buffer BBuf { float B[]; };
 void main() {
 	uint tilesN = (p.N + TN - 1) / TN;
 	uint tilesM = (p.M + TM - 1) / TM;
-	uint tile = gl_GlobalInvocationID.x;
+	uint tile = folded_group_x() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
 	if (tile >= tilesM * tilesN) {
 		return;
 	}
 	uint row0 = (tile / tilesN) * TM;
 	uint col0 = (tile % tilesN) * TN;
-	uint batch = gl_WorkGroupID.y;
+	uint batch = gl_WorkGroupID.z;
 	uint aBase = batch * p.strideA;
 	uint bBase = batch * p.strideB;
 	bool transA = (p.flags & GEMM_TRANS_A) != 0u;

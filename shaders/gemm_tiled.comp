@@ -28,8 +28,14 @@ void main() {
 	uint tx = gl_LocalInvocationID.x;
 	uint ty = gl_LocalInvocationID.y;
 	uint tid = ty * LX + tx;
-	uint row0 = gl_WorkGroupID.y * BM;
-	uint col0 = gl_WorkGroupID.x * BN;
+	// Blocks of C in one row-major run over x, folded into y if long.
+	uint blocksN = (p.N + BN - 1) / BN;
+	uint block = folded_group_x();
+	uint row0 = (block / blocksN) * BM;
+	uint col0 = (block % blocksN) * BN;
+	if (row0 >= p.M) {
+		return; // past the last block: the whole workgroup leaves
+	}
 	uint batch = gl_WorkGroupID.z;
 	uint aBase = batch * p.strideA;
 	uint bBase = batch * p.strideB;

@@ -72,6 +72,11 @@ func (r *Recording) descriptorSet(k *Kernel, uses []use) (vkg.DescriptorSet, boo
 				k.Spec.Name, i, s.Offset, s.Buf.Name, r.d.Info.StorageAlign))
 		}
 		size := s.Size
+		if r.d.Info.MaxStorageRange > 0 && uint64(size) > r.d.Info.MaxStorageRange {
+			r.fail(fmt.Errorf("vulkan: kernel %s binding %d: %d bytes of %s in one storage binding (device allows %d)",
+				k.Spec.Name, i, size, s.Buf.Name, r.d.Info.MaxStorageRange))
+			return nil, false
+		}
 		if size == 0 {
 			size = 4 // an empty span still needs a valid descriptor
 		}

@@ -34,6 +34,9 @@ type Device struct {
 
 // Open opens the device that o selects (see Options.Device).
 func Open(o Options) (*Device, error) {
+	if o.envErr != nil {
+		return nil, fmt.Errorf("vulkan: %w", o.envErr)
+	}
 	in, err := newInstance(o)
 	if err != nil {
 		return nil, err
@@ -56,6 +59,9 @@ func (d *Device) init() error {
 		return err
 	}
 	d.Info, d.pd = infos[i], pds[i]
+	if d.opts.Clamp != nil {
+		d.Info = d.Info.Clamp(*d.opts.Clamp)
+	}
 	if d.Info.computeFamily == ^uint32(0) {
 		return fmt.Errorf("vulkan: device %q has no compute queue", d.Info.Name)
 	}

@@ -77,6 +77,8 @@ type DeviceInfo struct {
 	TimestampBits     int          `json:"timestamp_bits"`
 	DeviceLocalBytes  uint64       `json:"device_local_bytes"`
 	Heaps             []MemoryHeap `json:"heaps"`
+	// Clamped says the limits above were lowered by Options.Clamp.
+	Clamped bool `json:"clamped,omitempty"`
 
 	hostQueryReset bool
 	computeFamily  uint32

@@ -27,11 +27,18 @@ type Options struct {
 	// the device's memory is host-visible, as on a discrete GPU; for
 	// tests of that path.
 	Staging bool
+	// Clamp, when set, lowers the device's reported limits to these (see
+	// StrictLimits), so that a lenient driver behaves like a strict GPU;
+	// for tests. MAEVK_LIMITS=strict sets it from the environment.
+	Clamp *Limits
+
+	envErr error // a bad environment variable, reported by Open
 }
 
 // OptionsFromEnv reads MAEVK_DEVICE, MAEVK_VALIDATE (1 = validation,
 // "sync" = with synchronization validation), MAEVK_PROFILE and
-// MAEVK_PIPELINE_CACHE into a copy of o, where o leaves them unset.
+// MAEVK_PIPELINE_CACHE and MAEVK_LIMITS into a copy of o, where o leaves
+// them unset. An unreadable MAEVK_LIMITS is reported when the device opens.
 func OptionsFromEnv(o Options) Options {
 	if o.Device == "" {
 		o.Device = os.Getenv("MAEVK_DEVICE")
@@ -49,6 +56,13 @@ func OptionsFromEnv(o Options) Options {
 	}
 	if o.PipelineCacheDir == "" {
 		o.PipelineCacheDir = os.Getenv("MAEVK_PIPELINE_CACHE")
+	}
+	if o.Clamp == nil && os.Getenv("MAEVK_LIMITS") != "" {
+		l, err := LimitsFromEnv()
+		if err != nil {
+			o.envErr = err
+		}
+		o.Clamp = l
 	}
 	return o
 }

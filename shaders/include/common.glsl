@@ -10,4 +10,12 @@
 // number of workgroups dispatched.
 #define FOR_EACH(i, n) for (uint i = gl_GlobalInvocationID.x; i < (n); i += gl_NumWorkGroups.x * gl_WorkGroupSize.x)
 
+// The logical x index of this workgroup in a grid that the dispatcher may
+// have folded into y (vk.DeviceInfo.FoldX) to stay within the device's
+// maxComputeWorkGroupCount. A folded grid may hold a few whole workgroups
+// past the logical count: shaders that use this skip them.
+uint folded_group_x() {
+	return gl_WorkGroupID.x + gl_NumWorkGroups.x * gl_WorkGroupID.y;
+}
+
 #endif
