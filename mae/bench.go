@@ -18,6 +18,8 @@ type TrainBench struct {
 	MedianStepMs    float64     `json:"median_step_ms"`
 	HostMsPerStep   float64     `json:"host_ms_per_step"`
 	PeakDeviceBytes uint64      `json:"peak_device_bytes"`
+	DeviceBytes     uint64      `json:"device_bytes"`         // held by the model, stepper and inputs
+	PlannedBytes    uint64      `json:"planned_device_bytes"` // PlanMemory's total, computed first
 	Dispatches      int         `json:"dispatches_per_step"`
 	GemmConfig      string      `json:"gemm_config"`
 	Ops             []OpProfile `json:"ops,omitempty"`
@@ -41,6 +43,11 @@ func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBenc
 		return nil, configErrorf("Steps", steps, "need at least 1")
 	}
 	d := o.Device()
+	plan, err := PlanRun(d, cfg, n, 1, FP32Bytes)
+	if err != nil {
+		return nil, err
+	}
+	before := d.MemoryStats().InUse
 	m, err := NewModel(o, cfg, n)
 	if err != nil {
 		return nil, err
@@ -58,6 +65,7 @@ func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBenc
 		return nil, err
 	}
 	defer st.Release()
+	held := d.MemoryStats().InUse - before
 	rng := NewRNG(2)
 	images := randomBatch(cfg, n, rng)
 	var host time.Duration
@@ -105,6 +113,8 @@ func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBenc
 		MedianStepMs:    medianGapMs(ends),
 		HostMsPerStep:   float64(host) / 1e6 / float64(steps),
 		PeakDeviceBytes: d.MemoryStats().Peak,
+		DeviceBytes:     held,
+		PlannedBytes:    plan.Total,
 		Dispatches:      st.Recording().Dispatches,
 		GemmConfig:      o.GemmConfig().String(),
 	}

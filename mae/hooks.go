@@ -51,6 +51,7 @@ type Plan struct {
 	TotalSteps    int64
 	FirstStep     int64 // > 0 when resuming
 	Params        int   // trainable parameters
+	Memory        MemoryPlan
 }
 
 // StepReport is one completed step.

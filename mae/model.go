@@ -52,6 +52,13 @@ func newModelKeep(o *ops.Ops, cfg Config, n, lk int) (*Model, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("mae: batch size %d, need at least 1", n)
 	}
+	plan, err := PlanMemory(cfg, RunShape{Batch: n, ImagesOnDevice: !o.Device().DeviceMemoryHostVisible()})
+	if err == nil {
+		err = plan.Fits(o.Device().Info)
+	}
+	if err != nil {
+		return nil, err
+	}
 	m := &Model{Cfg: cfg, Layout: layout, Batch: n, o: o, d: o.Device()}
 	l := cfg.NumPatches()
 	m.seq = seqDims{n: n, l: l, lk: lk, p: cfg.PatchDim(), cpp: cfg.PatchDim(), encT: n * (1 + lk), decT: n * (1 + l)}
@@ -87,12 +94,7 @@ func (m *Model) allocate() error {
 	if m.v, err = m.alloc("adam v", lay.TrainableLen); err != nil {
 		return err
 	}
-	var ranges [][2]int
-	for _, t := range lay.Tensors {
-		if t.Trainable && t.WeightDecay {
-			ranges = append(ranges, [2]int{t.Offset, t.Offset + t.Len()})
-		}
-	}
+	ranges := decayRanges(lay)
 	packed, err := ops.PackDecayRanges(ranges, lay.TrainableLen)
 	if err != nil {
 		return fmt.Errorf("mae: weight-decay ranges: %w", err)

@@ -102,6 +102,12 @@ func ResumeConfig(ck *Checkpoint) (TrainConfig, error) {
 func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	cfg := &t.cfg
 	warn := t.warn
+	// Refuse a run that cannot fit before the loader's batch buffers or
+	// any device memory are allocated.
+	mem, err := PlanRun(t.o.Device(), cfg.Model, cfg.Batch, cfg.Accum, FP32Bytes)
+	if err != nil {
+		return err
+	}
 	src, err := loader.Open(cfg.Data, cfg.Split, loader.Options{Warn: warn})
 	if err != nil {
 		return &ConfigError{Field: "Data", Value: cfg.Data, Err: err}
@@ -150,7 +156,7 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	trainable, _ := t.model.Layout.Count()
 	t.state = State{
 		Config: t.cfg, Stats: t.ld.Stats(), Ops: t.o, t: t,
-		Plan: Plan{Device: t.o.Device().Info.Name, StepsPerEpoch: t.spe, TotalSteps: t.total, FirstStep: t.step, Params: trainable},
+		Plan: Plan{Device: t.o.Device().Info.Name, StepsPerEpoch: t.spe, TotalSteps: t.total, FirstStep: t.step, Params: trainable, Memory: mem},
 	}
 	return err
 }

@@ -2,8 +2,11 @@
 # The test command: go vet, gofmt, go mod tidy, the SPIR-V freshness check, then the Go
 # tests: packages that need no device once, packages that use Vulkan once per
 # software driver (lavapipe and SwiftShader), each with the Khronos
-# validation layer and its synchronization validation on. A validation
-# warning or error fails the test that caused it (vk/vktest).
+# validation layer and its synchronization validation on, and with the
+# device's reported limits clamped to the strictest real GPU's
+# (MAEVK_LIMITS=strict, see vk.StrictLimits), so that every op is checked
+# within the limits a real GPU imposes. A validation warning or error fails
+# the test that caused it (vk/vktest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,8 +55,8 @@ run_driver() {
     echo "missing Vulkan driver $name ($icd): run make setup" >&2
     exit 1
   fi
-  echo "== go test on $name, validation on: ${#device_pkgs[@]} packages"
-  VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd MAEVK_DEVICE=$select MAEVK_VALIDATE=sync \
+  echo "== go test on $name, validation on, strict limits: ${#device_pkgs[@]} packages"
+  VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd MAEVK_DEVICE=$select MAEVK_VALIDATE=sync MAEVK_LIMITS=strict \
     go test -count=1 -timeout 30m "${device_pkgs[@]}"
 }
 

@@ -34,6 +34,7 @@ type allocator struct {
 	blocks []*memBlock
 	inUse  uint64
 	peak   uint64
+	count  int // live allocations
 }
 
 // allocation is a range of a block.
@@ -48,6 +49,7 @@ func newAllocator(d *Device) *allocator { return &allocator{d: d} }
 // MemoryStats are the device bytes held for buffers.
 type MemoryStats struct {
 	InUse  uint64 // bytes in live buffers
+	Live   int    // live buffers
 	Peak   uint64 // most bytes ever in use at once
 	Blocks int    // device-memory allocations behind them
 	Bytes  uint64 // bytes of device memory allocated
@@ -58,7 +60,7 @@ func (d *Device) MemoryStats() MemoryStats {
 	a := d.mem
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := MemoryStats{InUse: a.inUse, Peak: a.peak, Blocks: len(a.blocks)}
+	s := MemoryStats{InUse: a.inUse, Live: a.count, Peak: a.peak, Blocks: len(a.blocks)}
 	for _, b := range a.blocks {
 		s.Bytes += b.size
 	}
@@ -120,6 +122,7 @@ func (a *allocator) alloc(size, align uint64, typeIdx uint32) (allocation, error
 func (a *allocator) account(b *memBlock, size uint64) {
 	b.inUse += size
 	a.inUse += size
+	a.count++
 	if a.inUse > a.peak {
 		a.peak = a.inUse
 	}
@@ -166,6 +169,7 @@ func (a *allocator) free(al allocation) {
 	b.give(al.off, al.size)
 	b.inUse -= al.size
 	a.inUse -= al.size
+	a.count--
 	if b.inUse == 0 && !b.retained {
 		a.release(b)
 		for i, o := range a.blocks {
@@ -227,4 +231,32 @@ func (b *memBlock) give(off, size uint64) {
 		}
 	}
 	b.free = merged
+}
+
+// footprintAlign bounds the alignment of a buffer's memory: Vulkan caps
+// minStorageBufferOffsetAlignment at 256 bytes, and buffer memory
+// requirements on the devices mae-vk meets ask for no more.
+const footprintAlign = 256
+
+// BufferFootprint is the device memory that a buffer of size bytes takes
+// (NewBuffer's rounding and slack, aligned), for planning allocations
+// before making them.
+func BufferFootprint(size int) uint64 {
+	s := (uint64(max(size, 1))+3)&^3 + 16
+	return (s + footprintAlign - 1) &^ (footprintAlign - 1)
+}
+
+// DeviceMemoryHostVisible reports whether the host reaches device buffers
+// directly (one memory for both, as on integrated GPUs and the CPU
+// drivers), unless Options.Staging forces staging copies.
+func (d *Device) DeviceMemoryHostVisible() bool {
+	if d.opts.Staging {
+		return false
+	}
+	for _, t := range d.Info.memTypes {
+		if t.flags&memDeviceLocal != 0 {
+			return t.flags&memHostVisible != 0
+		}
+	}
+	return false
 }

@@ -93,11 +93,12 @@ func summary(cfg mae.TrainConfig, plan mae.Plan, rd *mae.RunDir) string {
 	return fmt.Sprintf("model  %s: %d px, patch %d, encoder %d×%d (%d heads), decoder %d×%d (%d heads), mask %g; %.2f M parameters\n"+
 		"data   %s/%s, augment %s, batch %d × %d accumulated; %s%s\n"+
 		"lr     peak %.3g, warm-up %g epochs, cosine to %g; AdamW β (%g, %g), weight decay %g, clip %g\n"+
-		"run    %s on %s; saves %s; full config in %s\n",
+		"run    %s on %s; saves %s; full config in %s\n"+
+		"memory %v\n",
 		cfg.Preset, m.ImageSize, m.PatchSize, m.EncDim, m.EncDepth, m.EncHeads, m.DecDim, m.DecDepth, m.DecHeads, m.MaskRatio, float64(plan.Params)/1e6,
 		cfg.Data, cfg.Split, cfg.Augment, cfg.Batch, cfg.Accum, length, resume,
 		cfg.BaseLR(), cfg.WarmupEpochs, cfg.MinLR, cfg.Beta1, cfg.Beta2, cfg.WeightDecay, cfg.ClipGrad,
-		rd.Path, plan.Device, save, rd.ConfigPath())
+		rd.Path, plan.Device, save, rd.ConfigPath(), plan.Memory)
 }
 
 func newTrainBar(plan mae.Plan) *progressbar.ProgressBar {
