@@ -53,7 +53,7 @@ func newModelKeep(o *ops.Ops, cfg Config, n, lk int) (*Model, error) {
 		return nil, fmt.Errorf("mae: batch size %d, need at least 1", n)
 	}
 	plan, err := PlanMemory(cfg, RunShape{Batch: n, ImagesOnDevice: !o.Device().DeviceMemoryHostVisible()})
-	if err == nil {
+	if err == nil && !o.Device().DryRun() {
 		err = plan.Fits(o.Device().Info)
 	}
 	if err != nil {

@@ -53,6 +53,9 @@ func (d *Device) newBuffer(name string, size int, kind MemoryKind) (*Buffer, err
 	// 16 bytes of slack: a texel view may reach one texel past a span
 	// (see texelView).
 	b := &Buffer{Name: name, d: d, size: uint64(size), vkSize: (uint64(size)+3)&^3 + 16, kind: kind}
+	if d.opts.DryRun {
+		return b, nil // no memory, no VkBuffer
+	}
 	for _, h := range d.Info.Heaps {
 		if b.vkSize <= h.Bytes {
 			goto fits
@@ -125,7 +128,7 @@ func (b *Buffer) Write(off int, src []byte) error {
 	if off < 0 || off+len(src) > int(b.size) {
 		return fmt.Errorf("vulkan: write %d bytes at %d into buffer %s of %d bytes", len(src), off, b.Name, b.size)
 	}
-	if len(src) == 0 {
+	if len(src) == 0 || b.d.opts.DryRun {
 		return nil
 	}
 	if m := b.Mapped(); m != nil {
@@ -140,7 +143,7 @@ func (b *Buffer) Read(off int, dst []byte) error {
 	if off < 0 || off+len(dst) > int(b.size) {
 		return fmt.Errorf("vulkan: read %d bytes at %d from buffer %s of %d bytes", len(dst), off, b.Name, b.size)
 	}
-	if len(dst) == 0 {
+	if len(dst) == 0 || b.d.opts.DryRun {
 		return nil
 	}
 	if m := b.Mapped(); m != nil {

@@ -55,9 +55,6 @@ func (r *Recording) descriptorSet(k *Kernel, uses []use) (vkg.DescriptorSet, boo
 	)
 	for i, u := range uses {
 		s := u.span
-		if s.Buf == nil || s.Buf.buf == nil {
-			panic(fmt.Sprintf("vk: kernel %s binding %d: buffer released or nil", k.Spec.Name, i))
-		}
 		types[i] = C.uint32_t(k.Spec.Slots[i].Kind.descriptorType())
 		if k.Spec.Slots[i].Kind == TexelRGBA32F {
 			view, ok := r.texelView(k, i, s)
@@ -67,16 +64,7 @@ func (r *Recording) descriptorSet(k *Kernel, uses []use) (vkg.DescriptorSet, boo
 			views[i] = C.VkBufferView(unsafe.Pointer(view))
 			continue
 		}
-		if uint64(s.Offset)%r.d.Info.StorageAlign != 0 {
-			panic(fmt.Sprintf("vk: kernel %s binding %d: offset %d of %s is not a multiple of %d",
-				k.Spec.Name, i, s.Offset, s.Buf.Name, r.d.Info.StorageAlign))
-		}
 		size := s.Size
-		if r.d.Info.MaxStorageRange > 0 && uint64(size) > r.d.Info.MaxStorageRange {
-			r.fail(fmt.Errorf("vulkan: kernel %s binding %d: %d bytes of %s in one storage binding (device allows %d)",
-				k.Spec.Name, i, size, s.Buf.Name, r.d.Info.MaxStorageRange))
-			return nil, false
-		}
 		if size == 0 {
 			size = 4 // an empty span still needs a valid descriptor
 		}
@@ -88,14 +76,36 @@ func (r *Recording) descriptorSet(k *Kernel, uses []use) (vkg.DescriptorSet, boo
 	return set, true
 }
 
+// checkBinding checks span s against slot i of k and the device's limits:
+// a texel view's element count, a storage binding's offset alignment and
+// range. Caller mistakes panic; a limit exceeded fails the recording.
+func (r *Recording) checkBinding(k *Kernel, i int, s Span) bool {
+	if s.Buf == nil || (s.Buf.buf == nil && !r.d.opts.DryRun) {
+		panic(fmt.Sprintf("vk: kernel %s binding %d: buffer released or nil", k.Spec.Name, i))
+	}
+	if k.Spec.Slots[i].Kind == TexelRGBA32F {
+		if texels := s.Size / 16; texels < 1 || texels > r.d.Info.MaxTexelElements {
+			r.fail(fmt.Errorf("vulkan: kernel %s binding %d: %d texels of %s (device allows 1..%d)",
+				k.Spec.Name, i, texels, s.Buf.Name, r.d.Info.MaxTexelElements))
+			return false
+		}
+		return true
+	}
+	if uint64(s.Offset)%r.d.Info.StorageAlign != 0 {
+		panic(fmt.Sprintf("vk: kernel %s binding %d: offset %d of %s is not a multiple of %d",
+			k.Spec.Name, i, s.Offset, s.Buf.Name, r.d.Info.StorageAlign))
+	}
+	if r.d.Info.MaxStorageRange > 0 && uint64(s.Size) > r.d.Info.MaxStorageRange {
+		r.fail(fmt.Errorf("vulkan: kernel %s binding %d: %d bytes of %s in one storage binding (device allows %d)",
+			k.Spec.Name, i, s.Size, s.Buf.Name, r.d.Info.MaxStorageRange))
+		return false
+	}
+	return true
+}
+
 // texelView makes an RGBA32F view of s, owned by the recording.
 func (r *Recording) texelView(k *Kernel, slot int, s Span) (vkg.BufferView, bool) {
 	texels := s.Size / 16
-	if texels < 1 || texels > r.d.Info.MaxTexelElements {
-		r.fail(fmt.Errorf("vulkan: kernel %s binding %d: %d texels of %s (device allows 1..%d)",
-			k.Spec.Name, slot, texels, s.Buf.Name, r.d.Info.MaxTexelElements))
-		return nil, false
-	}
 	// llvmpipe compiles a shader variant per texel-buffer state, which
 	// includes whether the width is a power of two; keeping every width
 	// off powers of two (one texel more, which buffers leave room for)

@@ -59,7 +59,10 @@ func (d *Device) init() error {
 		return err
 	}
 	d.Info, d.pd = infos[i], pds[i]
-	if d.opts.Clamp != nil {
+	switch {
+	case d.opts.Clamp != nil && d.opts.DryRun:
+		d.Info = d.Info.SetLimits(*d.opts.Clamp)
+	case d.opts.Clamp != nil:
 		d.Info = d.Info.Clamp(*d.opts.Clamp)
 	}
 	if d.Info.computeFamily == ^uint32(0) {
@@ -132,6 +135,9 @@ func (d *Device) Close() error {
 func (d *Device) Messages() (warnings, errors int, first []Message) {
 	return d.in.sink.counts()
 }
+
+// DryRun reports whether buffers and recordings are dry (Options.DryRun).
+func (d *Device) DryRun() bool { return d.opts.DryRun }
 
 // Validating reports whether the validation layer is on.
 func (d *Device) Validating() bool { return d.opts.Validate }

@@ -50,9 +50,17 @@ func LimitsFromEnv() (*Limits, error) {
 // Clamp returns d with every limit that l names lowered to l's value; a
 // zero field in l leaves that limit alone. The workgroup size per
 // dimension is lowered to the invocation limit too.
-func (d DeviceInfo) Clamp(l Limits) DeviceInfo {
+func (d DeviceInfo) Clamp(l Limits) DeviceInfo { return d.withLimits(l, false) }
+
+// SetLimits returns d with every limit that l names set to l's value,
+// higher or lower than the driver's: only for a dry device
+// (Options.DryRun), which talks to no driver and so can stand in for any
+// GPU.
+func (d DeviceInfo) SetLimits(l Limits) DeviceInfo { return d.withLimits(l, true) }
+
+func (d DeviceInfo) withLimits(l Limits, set bool) DeviceInfo {
 	lower := func(v *int, to int) {
-		if to > 0 && *v > to {
+		if to > 0 && (*v > to || set) {
 			*v = to
 		}
 	}
@@ -64,7 +72,7 @@ func (d DeviceInfo) Clamp(l Limits) DeviceInfo {
 	lower(&d.SharedMemoryBytes, l.SharedMemory)
 	lower(&d.MaxPushConstants, l.PushConstants)
 	lower(&d.MaxTexelElements, l.TexelElements)
-	if l.StorageRange > 0 && d.MaxStorageRange > l.StorageRange {
+	if l.StorageRange > 0 && (d.MaxStorageRange > l.StorageRange || set) {
 		d.MaxStorageRange = l.StorageRange
 	}
 	d.Clamped = true

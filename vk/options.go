@@ -31,6 +31,14 @@ type Options struct {
 	// StrictLimits), so that a lenient driver behaves like a strict GPU;
 	// for tests. MAEVK_LIMITS=strict sets it from the environment.
 	Clamp *Limits
+	// DryRun makes buffers that take no memory and recordings that record
+	// nothing, while every check of a dispatch (workgroup counts, push
+	// constants, binding sizes, alignment, texel and storage ranges) is
+	// still made: for checking that a run of any size fits the device's
+	// limits without its memory. Kernels are built for real. On a dry
+	// device Clamp sets the limits exactly, higher than the driver's too,
+	// so that it stands in for the GPU those limits describe.
+	DryRun bool
 
 	envErr error // a bad environment variable, reported by Open
 }

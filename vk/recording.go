@@ -60,6 +60,9 @@ const (
 // NewRecording begins a recording.
 func (d *Device) NewRecording() (*Recording, error) {
 	r := &Recording{d: d, access: map[*Buffer]*rangeAccess{}}
+	if d.opts.DryRun {
+		return r, nil // checks and barrier counts only (Options.DryRun)
+	}
 	cmds := make([]vkg.CommandBuffer, 1)
 	err := check("vkAllocateCommandBuffers", vkg.AllocateCommandBuffers(d.dev, &vkg.CommandBufferAllocateInfo{
 		SType:              vkg.StructureTypeCommandBufferAllocateInfo,
@@ -123,7 +126,9 @@ func (r *Recording) checkOpen(what string) bool {
 func (r *Recording) barrier(srcStage vkg.PipelineStageFlagBits, srcAccess vkg.AccessFlagBits) {
 	dstStage := vkg.PipelineStageComputeShaderBit | vkg.PipelineStageTransferBit
 	dstAccess := vkg.AccessShaderReadBit | vkg.AccessShaderWriteBit | vkg.AccessTransferReadBit | vkg.AccessTransferWriteBit
-	r.d.cmdBarrier(r.cmd, uint32(srcStage), uint32(dstStage), uint32(srcAccess), uint32(dstAccess))
+	if r.cmd != nil {
+		r.d.cmdBarrier(r.cmd, uint32(srcStage), uint32(dstStage), uint32(srcAccess), uint32(dstAccess))
+	}
 	r.epoch++
 	r.Barriers++
 }
@@ -197,6 +202,14 @@ func (r *Recording) Dispatch(k *Kernel, groups Groups, push []byte, bindings ...
 	uses := make([]use, len(bindings))
 	for i, b := range bindings {
 		uses[i] = use{b.span(), k.Spec.Slots[i].Access}
+		if !r.checkBinding(k, i, uses[i].span) {
+			return
+		}
+	}
+	if r.cmd == nil { // dry run
+		r.order(uses)
+		r.Dispatches++
+		return
 	}
 	set, ok := r.descriptorSet(k, uses)
 	if !ok {
@@ -232,6 +245,9 @@ func (r *Recording) Copy(dst, src Span) {
 		return
 	}
 	r.order([]use{{src, Read}, {dst, Write}})
+	if r.cmd == nil {
+		return
+	}
 	r.d.cmdCopy(r.cmd, src.Buf.buf, dst.Buf.buf, src.Offset, dst.Offset, dst.Size)
 }
 
@@ -248,6 +264,9 @@ func (r *Recording) Fill(dst Span, value uint32) {
 		return
 	}
 	r.order([]use{{dst, Write}})
+	if r.cmd == nil {
+		return
+	}
 	vkg.CmdFillBuffer(r.cmd, dst.Buf.buf, vkg.DeviceSize(dst.Offset), vkg.DeviceSize(dst.Size), value)
 }
 
@@ -257,6 +276,10 @@ func (r *Recording) End() error {
 		return r.err
 	}
 	r.ended = true
+	if r.cmd == nil {
+		r.access = nil
+		return r.err
+	}
 	// Make every write visible to the host once the fence signals.
 	r.d.cmdBarrier(r.cmd, uint32(vkg.PipelineStageComputeShaderBit|vkg.PipelineStageTransferBit),
 		uint32(vkg.PipelineStageHostBit), uint32(vkg.AccessShaderWriteBit|vkg.AccessTransferWriteBit),
@@ -276,6 +299,9 @@ func (r *Recording) Submit() error {
 	}
 	if r.queued {
 		return fmt.Errorf("vulkan: recording submitted again before Wait")
+	}
+	if r.cmd == nil {
+		return nil // dry run: nothing to run
 	}
 	if err := check("vkResetFences", vkg.ResetFences(r.d.dev, 1, []vkg.Fence{r.fence})); err != nil {
 		return err
