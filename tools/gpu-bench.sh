@@ -299,7 +299,9 @@ def cell(v, r, metric):
         g = ("%.0f" if v >= 100 else "%.1f") % v
         return "%s GFLOP/s (%.3f ms)" % (g, ms) if isinstance(ms, (int, float)) else "%s GFLOP/s" % g
     ms = r.get("median_step_ms", r.get("median_ms"))
-    return "%.1f img/s (%.1f ms)" % (v, ms) if isinstance(ms, (int, float)) else "%.1f img/s" % v
+    mem = r.get("device_bytes")  # mae-vk bench train: what the run holds on the device
+    extra = ", %.2f GiB" % (mem / 2**30) if isinstance(mem, (int, float)) and mem > 0 else ""
+    return "%.1f img/s (%.1f ms%s)" % (v, ms, extra) if isinstance(ms, (int, float)) else "%.1f img/s" % v
 
 
 rows = []
