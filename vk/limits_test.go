@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mae-vk/mae-vk/shaders"
 	"github.com/mae-vk/mae-vk/vk"
 	"github.com/mae-vk/mae-vk/vk/vktest"
 )
@@ -62,7 +63,7 @@ func TestClampedDispatchLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec.Dispatch(k, c.groups, vk.PushBytes(axpyPush{256, 1}), bx, by)
+		rec.Dispatch(k, c.groups, vk.PushBytes(shaders.AxpyPush{N: 256, A: 1}), bx, by)
 		err = rec.Run()
 		rec.Release()
 		if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
