@@ -27,6 +27,9 @@ type Options struct {
 	// the device's memory is host-visible, as on a discrete GPU; for
 	// tests of that path.
 	Staging bool
+	// Present, when set, opens a device that can also present to a
+	// window surface (see PresentOptions and Device.NewSwapchain).
+	Present *PresentOptions
 }
 
 // OptionsFromEnv reads MAEVK_DEVICE, MAEVK_VALIDATE (1 = validation,
