@@ -25,7 +25,7 @@ type Device struct {
 	cmdPool vkg.CommandPool
 	opts    Options
 
-	surface   *surface // the window surface, when opened with Options.Present
+	surface *surface // the window surface, when opened with Options.Present
 
 	mem       *allocator
 	kernels   map[kernelKey]*Kernel
