@@ -34,6 +34,7 @@ func reconstructCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "directory for the pictures (required; created if missing)"},
 			&cli.StringFlag{Name: "data", Usage: "normalize as this data set: fashion-mnist, mnist, imagenet, or a path (default: by channels)"},
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array"},
+			&cli.StringFlag{Name: "mask", Usage: maskFlagUsage},
 		),
 		Action: runReconstruct,
 	}
@@ -83,7 +84,16 @@ func runReconstruct(c *cli.Context) error {
 		return err
 	}
 	defer d.Close()
-	recs, err := mae.ReconstructImages(o, p, images, len(paths), c.Uint64("seed"))
+	var recs []mae.ImageRecon
+	if m := c.String("mask"); m != "" {
+		mask, err := parseMask(m, mc.NumPatches())
+		if err != nil {
+			return err
+		}
+		recs, err = mae.ReconstructMasked(o, p, images, len(paths), mask)
+	} else {
+		recs, err = mae.ReconstructImages(o, p, images, len(paths), c.Uint64("seed"))
+	}
 	if err != nil {
 		return err
 	}
