@@ -292,7 +292,7 @@ func (a *app) traceFrame(l layout, status string) error {
 	if a.trace == nil {
 		return nil
 	}
-	t := traceLine{Width: l.w, Height: l.h, Scale: l.scale, OffX: l.offX, OffY: l.offY, Img: l.img, Sep: l.sep,
+	t := TraceLine{Width: l.w, Height: l.h, Scale: l.scale, OffX: l.offX, OffY: l.offY, Img: l.img, Sep: l.sep,
 		Patch: l.patch, Grid: l.grid, Start: a.start, Step: a.step, Ratio: a.ratio,
 		HoverRow: a.hoverRow, HoverPatch: a.hoverPatch, Status: status, Saved: a.saved}
 	if a.heatFor[0] < 0 {

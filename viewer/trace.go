@@ -6,10 +6,10 @@ import (
 	"os"
 )
 
-// traceLine is what the viewer reports about one presented frame: enough
+// TraceLine is what mae-vk-view --trace reports about one presented frame: enough
 // for a test to find every patch on a screen capture and to rebuild the
 // reconstruction with mae-vk reconstruct --mask.
-type traceLine struct {
+type TraceLine struct {
 	Frame      int      `json:"frame"`
 	Width      int      `json:"width"`
 	Height     int      `json:"height"`
@@ -50,7 +50,7 @@ func openTracer(path string) (*tracer, error) {
 	return &tracer{f: f}, nil
 }
 
-func (t *tracer) write(l traceLine) error {
+func (t *tracer) write(l TraceLine) error {
 	if t == nil {
 		return nil
 	}

@@ -17,35 +17,18 @@ import (
 	"time"
 
 	"github.com/mae-vk/mae-vk/loader"
+	"github.com/mae-vk/mae-vk/viewer"
 )
 
 // The end-to-end tests run the real binaries: mae-vk-view in an Xvfb
 // display on the Vulkan driver the environment selects (lavapipe in make
 // test), driven by real X events from xdotool and captured with xwd.
 
-// frame is one line of mae-vk-view --trace (viewer.traceLine).
-type frame struct {
-	Frame      int      `json:"frame"`
-	Width      int      `json:"width"`
-	Height     int      `json:"height"`
-	Scale      int      `json:"scale"`
-	OffX       int      `json:"off_x"`
-	OffY       int      `json:"off_y"`
-	Img        int      `json:"img"`
-	Sep        int      `json:"sep"`
-	Patch      int      `json:"patch"`
-	Grid       int      `json:"grid"`
-	Start      int      `json:"start"`
-	Masks      []string `json:"masks"`
-	Step       int64    `json:"step"`
-	HoverRow   int      `json:"hover_row"`
-	HoverPatch int      `json:"hover_patch"`
-	Status     string   `json:"status"`
-	Saved      string   `json:"saved"`
-}
+// frame is one line of mae-vk-view --trace.
+type frame = viewer.TraceLine
 
 // patchCenter is the window pixel at the centre of patch p of row r in panel.
-func (f frame) patchCenter(r, panel, p int) (int, int) {
+func patchCenter(f frame, r, panel, p int) (int, int) {
 	cell := f.Img + f.Sep
 	sx := f.Sep + panel*cell + (p%f.Grid)*f.Patch
 	sy := f.Sep + r*cell + (p/f.Grid)*f.Patch

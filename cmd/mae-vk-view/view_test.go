@@ -57,7 +57,7 @@ func TestViewerReconstructsPaintedMasks(t *testing.T) {
 	}
 	seen := first
 	for _, p := range hide {
-		x, y := first.patchCenter(0, 1, p)
+		x, y := patchCenter(first, 0, 1, p)
 		v.xdo("mousemove", "--window", id, strconv.Itoa(x), strconv.Itoa(y), "click", "1")
 		mask[p] = '1'
 		want := string(mask)
