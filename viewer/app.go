@@ -298,6 +298,9 @@ func (a *app) traceFrame(l layout, status string) error {
 	if a.heatFor[0] < 0 {
 		t.HoverRow, t.HoverPatch = -1, -1
 	}
+	if a.curve != nil {
+		t.CurvePoints = len(a.curve.train)
+	}
 	t.Loss, _ = a.sc.meanLoss()
 	if math.IsNaN(t.Loss) {
 		t.Loss = -1

@@ -45,18 +45,36 @@ func needTools(t *testing.T, names ...string) {
 	}
 }
 
-// buildBinaries builds mae-vk and mae-vk-view into a temporary directory.
+// binDir holds mae-vk and mae-vk-view, built once by TestMain.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mae-vk-view-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildBinaries builds mae-vk and mae-vk-view (once per test binary) and
+// returns their directory.
 func buildBinaries(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
 	for _, c := range []string{"mae-vk", "mae-vk-view"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, c), "./cmd/"+c)
+		if _, err := os.Stat(filepath.Join(binDir, c)); err == nil {
+			continue
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, c), "./cmd/"+c)
 		cmd.Dir = "../.."
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go build %s: %v\n%s", c, err, out)
 		}
 	}
-	return dir
+	return binDir
 }
 
 // startXvfb starts a virtual X server and returns its DISPLAY.
