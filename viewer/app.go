@@ -88,6 +88,11 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	defer func() {
+		if a.dev.Validating() {
+			if w, e, _ := a.dev.Messages(); w+e > 0 && err == nil {
+				err = fmt.Errorf("the Vulkan validation layer reported %d warnings and %d errors (printed above)", w, e)
+			}
+		}
 		if e := a.dev.Close(); e != nil && err == nil {
 			err = e
 		}

@@ -130,13 +130,14 @@ type viewerProc struct {
 	trace   string
 	display string
 	log     *strings.Builder
-	done    chan error
+	done    chan struct{} // closed when the process has exited
+	err     error         // its exit status, once done
 }
 
 func startViewer(t *testing.T, bin, display string, args ...string) *viewerProc {
 	t.Helper()
 	v := &viewerProc{t: t, trace: filepath.Join(t.TempDir(), "trace.jsonl"), display: display,
-		log: &strings.Builder{}, done: make(chan error, 1)}
+		log: &strings.Builder{}, done: make(chan struct{})}
 	args = append([]string{"--trace", v.trace}, args...)
 	v.cmd = exec.Command(filepath.Join(bin, "mae-vk-view"), args...)
 	v.cmd.Env = append(os.Environ(), "DISPLAY="+display)
@@ -144,9 +145,18 @@ func startViewer(t *testing.T, bin, display string, args ...string) *viewerProc 
 	if err := v.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { v.done <- v.cmd.Wait() }()
+	go func() {
+		v.err = v.cmd.Wait()
+		close(v.done)
+	}()
 	t.Cleanup(func() {
 		v.cmd.Process.Kill()
+		<-v.done
+		for _, line := range strings.Split(v.log.String(), "\n") {
+			if strings.HasPrefix(line, "vulkan ") {
+				t.Errorf("mae-vk-view printed a Vulkan validation message: %s", line)
+			}
+		}
 		if t.Failed() {
 			t.Logf("mae-vk-view output:\n%s", v.log.String())
 		}
@@ -180,8 +190,8 @@ func (v *viewerProc) waitFrame(what string, after int, timeout time.Duration, ok
 			}
 		}
 		select {
-		case err := <-v.done:
-			v.t.Fatalf("mae-vk-view exited (%v) while waiting for %s:\n%s", err, what, v.log.String())
+		case <-v.done:
+			v.t.Fatalf("mae-vk-view exited (%v) while waiting for %s:\n%s", v.err, what, v.log.String())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

@@ -68,6 +68,17 @@ func TestViewerReconstructsPaintedMasks(t *testing.T) {
 	seen = v.waitFrame("the attention overlay of the hovered patch", first.Frame, frameTimeout, func(f frame) bool {
 		return f.HoverRow == 0 && f.HoverPatch == last
 	})
+	// MAEVK_VIEW_SCREENSHOT=file.png keeps this screen (docs/mae-vk-view.png).
+	if path := os.Getenv("MAEVK_VIEW_SCREENSHOT"); path != "" {
+		out, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(out, v.capture(seen.Width, seen.Height)); err != nil {
+			t.Fatal(err)
+		}
+		out.Close()
+	}
 	// Move off the images, so that no overlay covers the panels checked.
 	v.xdo("mousemove", "--window", id, "2", "2")
 	f := v.waitFrame("no overlay", seen.Frame, frameTimeout, func(f frame) bool { return f.HoverRow < 0 && f.Masks[0] == string(mask) })
@@ -95,9 +106,9 @@ func TestViewerReconstructsPaintedMasks(t *testing.T) {
 	}
 	v.xdo("key", "--window", id, "q")
 	select {
-	case err := <-v.done:
-		if err != nil {
-			t.Errorf("mae-vk-view after q: %v\n%s", err, v.log.String())
+	case <-v.done:
+		if v.err != nil {
+			t.Errorf("mae-vk-view after q: %v\n%s", v.err, v.log.String())
 		}
 	case <-time.After(frameTimeout):
 		t.Error("mae-vk-view still running 60 s after q")
@@ -111,12 +122,6 @@ func TestViewerReconstructsPaintedMasks(t *testing.T) {
 func checkScreen(t *testing.T, v *viewerProc, bin, run string, f frame, name string) {
 	t.Helper()
 	screen := v.capture(f.Width, f.Height)
-	if path := os.Getenv("MAEVK_VIEW_SCREENSHOT"); path != "" && name == "painted" {
-		if out, err := os.Create(path); err == nil {
-			png.Encode(out, screen)
-			out.Close()
-		}
-	}
 	dir := t.TempDir()
 	pic := filepath.Join(dir, "item.png")
 	writeDataPNG(t, "fashion-mnist", "test", f.Start, pic)
