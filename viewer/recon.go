@@ -17,6 +17,12 @@ type keptModel struct {
 	used int // tick of its last use
 }
 
+// release frees the model and its inputs.
+func (km *keptModel) release() {
+	km.in.Release()
+	km.m.Release()
+}
+
 // reconstructor runs one image at a time through the weights on the
 // device. The encoder's input length is the number of visible patches, so
 // a painted mask needs a model for its count; models are kept per count
@@ -94,7 +100,7 @@ func (r *reconstructor) model(keep int) (*keptModel, error) {
 				oldest = k
 			}
 		}
-		r.models[oldest].m.Release()
+		r.models[oldest].release()
 		delete(r.models, oldest)
 	}
 	m, err := mae.NewModel(r.o, r.p.Config.WithKeep(keep), 1)
@@ -139,7 +145,7 @@ func (r *reconstructor) attention(patch int) ([]float64, error) {
 // release frees every kept model.
 func (r *reconstructor) release() {
 	for k, km := range r.models {
-		km.m.Release()
+		km.release()
 		delete(r.models, k)
 	}
 	r.last = nil
