@@ -98,9 +98,19 @@ func TestViewerReconstructsPaintedMasks(t *testing.T) {
 	}
 	checkScreen(t, v, bin, run, r, "resized")
 
+	// → shows the next images, + raises the mask ratio to 0.8 with new masks.
+	v.xdo("key", "--window", id, "Right")
+	n := v.waitFrame("the next images", r.Frame, frameTimeout, func(g frame) bool { return g.Start == 2 })
+	v.xdo("key", "--window", id, "plus")
+	keep := int(float64(len(n.Masks[0])) * (1 - 0.8))
+	n = v.waitFrame("mask ratio 0.8", n.Frame, frameTimeout, func(g frame) bool {
+		return g.Ratio == 0.8 && strings.Count(g.Masks[0], "0") == keep && strings.Contains(g.Status, "mask 80%")
+	})
+	checkScreen(t, v, bin, run, n, "next images, ratio 0.8")
+
 	// s saves the view; q quits.
 	v.xdo("key", "--window", id, "s")
-	s := v.waitFrame("a saved view", r.Frame, frameTimeout, func(g frame) bool { return g.Saved != "" })
+	s := v.waitFrame("a saved view", n.Frame, frameTimeout, func(g frame) bool { return g.Saved != "" })
 	if _, err := os.Stat(s.Saved); err != nil || filepath.Dir(s.Saved) != shots {
 		t.Errorf("s saved %q (in %s?): %v", s.Saved, shots, err)
 	}
