@@ -9,9 +9,11 @@
 // vk copies into the swapchain image; the window and its input come from
 // GLFW, the surface from GLFW's Vulkan support, everything else from vk.
 //
-// Files: window.go (GLFW), app.go (the loop and input), scene.go (images,
-// masks, reconstructions), recon.go (models per visible-patch count),
-// layout.go (geometry and hit tests), ui.go and font (status bar, loss
-// curve), frame.go (device buffers, compose, present, PNG), follow.go
-// (--follow), trace.go (one JSON line per presented frame, for tests).
+// Files: window.go (GLFW window and input queue), app.go (the loop,
+// drawing, status), input.go (mouse and keys), scene.go (images, masks,
+// reconstructions), data.go (data set and picture files), recon.go (models
+// per visible-patch count, attention), layout.go (geometry and hit tests),
+// ui.go (status bar in basicfont's 7×13 bitmap face, loss curve), frame.go
+// (device buffers, compose, present, PNG), follow.go (--follow), trace.go
+// (one JSON line per presented frame, for tests).
 package viewer

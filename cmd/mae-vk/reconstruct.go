@@ -24,7 +24,8 @@ func reconstructCommand() *cli.Command {
 			"drawn from --seed), runs the model, and writes DIR/<name>-recon.png: the\n" +
 			"original, the masked input, the reconstruction, and the reconstruction\n" +
 			"with the visible patches pasted back. It prints each picture's path and\n" +
-			"its masked-patch loss.\n\n" +
+			"its masked-patch loss. --mask replaces the random masks by one given mask\n" +
+			"for every image (what mae-vk-view shows, e.g. a hand-painted one).\n\n" +
 			"The normalization is that of --data: fashion-mnist, mnist, imagenet, or a\n" +
 			"data set path (its train split's statistics, as training used). Without\n" +
 			"--data: Fashion-MNIST's for 1-channel models, ImageNet's for 3-channel.\n" +
