@@ -42,7 +42,26 @@ type event struct {
 // from the main thread (see cmd/mae-vk-view).
 type window struct {
 	w      *glfw.Window
+	exts   []string // the instance extensions a surface of it needs
 	events []event
+}
+
+// surfaceExtensions asks GLFW which instance extensions a Vulkan surface
+// needs. GLFW reports missing ones through its error callback, which the Go
+// binding turns into a panic; that becomes an error here.
+func surfaceExtensions(gw *glfw.Window) (exts []string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("no installed Vulkan driver offers a window-system surface (GLFW: %v): "+
+				"this driver cannot present; choose one that can (VK_DRIVER_FILES, e.g. Mesa's lavapipe)", r)
+		}
+	}()
+	exts = gw.GetRequiredInstanceExtensions()
+	if len(exts) == 0 {
+		return nil, fmt.Errorf("no installed Vulkan driver offers a window-system surface: " +
+			"choose one that can (VK_DRIVER_FILES, e.g. Mesa's lavapipe)")
+	}
+	return exts, nil
 }
 
 // openWindow opens a resizable window without a client API (Vulkan
@@ -66,7 +85,13 @@ func openWindow(width, height int, title string) (*window, error) {
 		glfw.Terminate()
 		return nil, fmt.Errorf("open a window: %w", err)
 	}
-	w := &window{w: gw}
+	exts, err := surfaceExtensions(gw)
+	if err != nil {
+		gw.Destroy()
+		glfw.Terminate()
+		return nil, err
+	}
+	w := &window{w: gw, exts: exts}
 	push := func(e event) { w.events = append(w.events, e) }
 	scale := func() (float64, float64) {
 		ww, wh := gw.GetSize()
@@ -97,7 +122,7 @@ func openWindow(width, height int, title string) (*window, error) {
 // instance extensions and its surface.
 func (w *window) presentOptions() *vk.PresentOptions {
 	return &vk.PresentOptions{
-		InstanceExtensions: w.w.GetRequiredInstanceExtensions(),
+		InstanceExtensions: w.exts,
 		CreateSurface: func(instance unsafe.Pointer) (uint64, error) {
 			// GLFW returns the address of the VkSurfaceKHR it wrote.
 			at, err := w.w.CreateWindowSurface((*byte)(instance), nil)

@@ -5,6 +5,7 @@ import "C"
 
 import (
 	"fmt"
+	"strings"
 	"unsafe"
 )
 
@@ -52,7 +53,9 @@ func (s *Swapchain) Resize(width, height int) error {
 		if m := C.GoString(missing); m != "" {
 			return fmt.Errorf("vulkan: vkCreateSwapchainKHR on %s: %w: the window surface lacks %s", s.d.Info.Name, Result(r), m)
 		}
-		return fmt.Errorf("vulkan: vkCreateSwapchainKHR on %s: %w", s.d.Info.Name, Result(r))
+		return fmt.Errorf("vulkan: vkCreateSwapchainKHR on %s: %w: this device cannot present to the window after all; "+
+			"the devices that report they can: %s (choose with --device or MAEVK_DEVICE)",
+			s.d.Info.Name, Result(r), strings.Join(s.d.surface.presenting, ", "))
 	}
 	return nil
 }
