@@ -9,6 +9,7 @@ test:
 
 build:
 	go build -o mae-vk ./cmd/mae-vk
+	go build -o mae-vk-view ./cmd/mae-vk-view
 
 shaders:
 	go generate ./shaders

@@ -36,6 +36,7 @@ var Variants = []Variant{
 	{Name: "attention_unfused_softmax", Source: "attention_unfused.comp", Defines: []string{"UNFUSED_SOFTMAX"}, Push: AttentionUnfusedPush{}, Bindings: []Binding{InOut}},
 	{Name: "attention_unfused_split", Source: "attention_unfused.comp", Defines: []string{"UNFUSED_SPLIT"}, Push: AttentionUnfusedPush{}, Bindings: []Binding{In, Out, Out, Out}},
 	{Name: "axpy", Source: "axpy.comp", Push: AxpyPush{}, Bindings: []Binding{In, InOut}, Spare: "the dispatcher's own tests (vk)"},
+	{Name: "compose", Source: "compose.comp", Push: ComposePush{}, Bindings: []Binding{In, In, In, Out}},
 	{Name: "elementwise_add", Source: "elementwise.comp", Defines: []string{"EW_ADD"}, Push: ElementwisePush{}, Bindings: []Binding{In, In, Out}},
 	{Name: "elementwise_add_vec4", Source: "elementwise.comp", Defines: []string{"EW_ADD", "EW_VEC4"}, Push: ElementwisePush{}, Bindings: []Binding{In, In, Out}},
 	{Name: "elementwise_bcast_add", Source: "elementwise.comp", Defines: []string{"EW_BCAST_ADD"}, Push: ElementwiseBcastPush{}, Bindings: []Binding{In, In, Out}},

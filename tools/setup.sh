@@ -2,7 +2,8 @@
 # Installs everything mae-vk needs on a fresh Debian 12 machine (run as root):
 # the Vulkan loader, two software drivers (lavapipe from Mesa, SwiftShader from
 # the npm package @sparticuz/chromium), the Khronos validation layer, the shader
-# tools, the data sets, and the Go modules. Idempotent; quick when already done.
+# tools, the data sets, the Go modules, and what mae-vk-view needs to build and
+# to be tested (X11 headers for GLFW, Xvfb, xdotool, xwd). Idempotent; quick when already done.
 set -euo pipefail
 
 SWIFTSHADER_DIR=${SWIFTSHADER_DIR:-/opt/swiftshader}
@@ -14,6 +15,10 @@ APT_PACKAGES=(
   mesa-vulkan-drivers libvulkan1 libvulkan-dev vulkan-validationlayers vulkan-tools
   glslc spirv-tools brotli dataset-fashion-mnist gcc make
   libopenblas-dev
+  # mae-vk-view: GLFW's cgo build (X11 headers), and its tests (a virtual X
+  # server, synthetic input, screen dumps).
+  libx11-dev libgl-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+  xvfb xdotool x11-apps
 )
 
 log() { printf 'setup: %s\n' "$*"; }

@@ -35,9 +35,13 @@ echo "== SPIR-V freshness"
 go run ./tools/shaderbuild -check
 
 # Packages whose tests reach a Vulkan device, directly or through imports.
+# The viewer's end-to-end tests (a window under Xvfb) run once, on lavapipe,
+# after the others.
+view_pkg=github.com/mae-vk/mae-vk/cmd/mae-vk-view
 device_pkgs=()
 host_pkgs=()
 for p in $(go list ./...); do
+  if [ "$p" = "$view_pkg" ]; then continue; fi
   deps=$(go list -test -deps -f '{{.ImportPath}}' "$p")
   if grep -qx 'github.com/mae-vk/mae-vk/vk' <<<"$deps"; then
     device_pkgs+=("$p")
@@ -63,4 +67,11 @@ run_driver() {
 lvp_icd=$(ls "$ICD_DIR"/lvp_icd.*.json 2>/dev/null | head -n1 || true)
 run_driver lavapipe "${lvp_icd:-$ICD_DIR/lvp_icd.x86_64.json}" llvmpipe
 run_driver SwiftShader "$ICD_DIR/swiftshader_icd.json" swiftshader
+
+# mae-vk-view in a virtual X server (each test starts its own Xvfb), on
+# lavapipe with validation, driven by xdotool and captured with xwd.
+lvp=${lvp_icd:-$ICD_DIR/lvp_icd.x86_64.json}
+echo "== go test $view_pkg under Xvfb on lavapipe, validation on"
+env -u DISPLAY -u WAYLAND_DISPLAY VK_DRIVER_FILES=$lvp VK_ICD_FILENAMES=$lvp MAEVK_DEVICE=llvmpipe MAEVK_VALIDATE=sync \
+  go test -count=1 -timeout 15m "$view_pkg"
 echo "== all tests passed on lavapipe and SwiftShader"

@@ -65,7 +65,7 @@ static int has_instance_extension(PFN_vkGetInstanceProcAddr gipa, const char *na
 #define LOAD(in, field, name) (in)->field = (void *)(in)->gipa((in)->instance, name)
 
 VkResult mvk_create_instance(PFN_vkGetInstanceProcAddr gipa, int validate, int sync,
-	uintptr_t user, mvk_instance *out) {
+	uintptr_t user, uint32_t extra_n, char **extra, mvk_instance *out) {
 	memset(out, 0, sizeof(*out));
 	PFN_vkCreateInstance create = (PFN_vkCreateInstance)gipa(NULL, "vkCreateInstance");
 	PFN_vkEnumerateInstanceVersion version = (PFN_vkEnumerateInstanceVersion)gipa(NULL, "vkEnumerateInstanceVersion");
@@ -81,7 +81,8 @@ VkResult mvk_create_instance(PFN_vkGetInstanceProcAddr gipa, int validate, int s
 	app.apiVersion = api;
 
 	const char *layers[1];
-	const char *exts[1];
+	const char *exts[1 + MVK_MAX_EXTRA_EXTENSIONS];
+	if (extra_n > MVK_MAX_EXTRA_EXTENSIONS) return VK_ERROR_EXTENSION_NOT_PRESENT;
 	VkInstanceCreateInfo ci = {VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
 	ci.pApplicationInfo = &app;
 
@@ -117,6 +118,11 @@ VkResult mvk_create_instance(PFN_vkGetInstanceProcAddr gipa, int validate, int s
 		messenger = 1;
 		ci.pNext = &mci;
 	}
+	// Extensions the caller needs (a window system's surface extensions).
+	for (uint32_t i = 0; i < extra_n; i++) {
+		exts[ci.enabledExtensionCount++] = extra[i];
+	}
+	ci.ppEnabledExtensionNames = exts;
 
 	VkResult r = create(&ci, NULL, &out->instance);
 	if (r != VK_SUCCESS) {
@@ -328,7 +334,7 @@ void mvk_query_device(mvk_instance *in, VkPhysicalDevice pd, mvk_device_info *in
 }
 
 VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_device_info *info,
-	VkDevice *device, VkQueue *queue) {
+	int swapchain, VkDevice *device, VkQueue *queue) {
 	*device = VK_NULL_HANDLE;
 	*queue = VK_NULL_HANDLE;
 	if (info->compute_family == UINT32_MAX) return VK_ERROR_FEATURE_NOT_PRESENT;
@@ -349,8 +355,9 @@ VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_devi
 	fc.ssc.subgroupSizeControl = info->size_control;
 	fc.ssc.computeFullSubgroups = info->full_subgroups;
 
-	const char *exts[1];
+	const char *exts[2];
 	uint32_t next = 0;
+	if (swapchain) exts[next++] = VK_KHR_SWAPCHAIN_EXTENSION_NAME;
 	if (info->api_version < VK_API_VERSION_1_3 && info->subgroup_size_control_ext) {
 		exts[next++] = VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME;
 	}

@@ -50,10 +50,13 @@ typedef struct mvk_instance {
 
 // mvk_create_instance creates an instance. validate asks for the Khronos
 // validation layer (and sync validation when sync != 0); user is handed back
-// to goVkDebugMessage with every message. Returns the VkResult; on failure
-// *out is left empty.
+// to goVkDebugMessage with every message; extra lists up to
+// MVK_MAX_EXTRA_EXTENSIONS more instance extensions to enable (a window
+// system's surface extensions). Returns the VkResult; on failure *out is
+// left empty.
+#define MVK_MAX_EXTRA_EXTENSIONS 8
 VkResult mvk_create_instance(PFN_vkGetInstanceProcAddr gipa, int validate, int sync,
-	uintptr_t user, mvk_instance *out);
+	uintptr_t user, uint32_t extra_n, char **extra, mvk_instance *out);
 void mvk_destroy_instance(mvk_instance *in);
 
 // mvk_has_layer reports whether the loader lists the named instance layer.
@@ -86,9 +89,10 @@ int mvk_physical_devices(mvk_instance *in, VkPhysicalDevice *out, int max);
 void mvk_query_device(mvk_instance *in, VkPhysicalDevice pd, mvk_device_info *info);
 
 // mvk_create_device creates a logical device with one compute queue and the
-// optional features in info that are present switched on.
+// optional features in info that are present switched on; the queue is of
+// info->compute_family. swapchain != 0 enables VK_KHR_swapchain.
 VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_device_info *info,
-	VkDevice *device, VkQueue *queue);
+	int swapchain, VkDevice *device, VkQueue *queue);
 void mvk_destroy_device(mvk_instance *in, VkDevice device);
 
 // mvk_create_compute_pipeline creates one compute pipeline with entry point

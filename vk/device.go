@@ -25,6 +25,8 @@ type Device struct {
 	cmdPool vkg.CommandPool
 	opts    Options
 
+	surface *surface // the window surface, when opened with Options.Present
+
 	mem       *allocator
 	kernels   map[kernelKey]*Kernel
 	pcache    *pipelineCache
@@ -54,9 +56,14 @@ func (d *Device) init() error {
 	if err != nil {
 		return err
 	}
+	if d.opts.Present != nil {
+		if err := d.openSurface(pds, infos); err != nil {
+			return err
+		}
+	}
 	i, err := selectDevice(infos, d.opts.Device)
 	if err != nil {
-		return err
+		return d.presentSelectError(infos, err)
 	}
 	d.Info, d.pd = infos[i], pds[i]
 	switch {
@@ -66,12 +73,13 @@ func (d *Device) init() error {
 		d.Info = d.Info.Clamp(*d.opts.Clamp)
 	}
 	if d.Info.computeFamily == ^uint32(0) {
-		return fmt.Errorf("vulkan: device %q has no compute queue", d.Info.Name)
+		return d.presentSelectError(infos, fmt.Errorf("vulkan: device %q has no compute queue", d.Info.Name))
 	}
 	var ci C.mvk_device_info
 	C.mvk_query_device(d.in.c, d.pd, &ci)
+	ci.compute_family = C.uint32_t(d.Info.computeFamily) // a presenting family when presenting
 	var queue C.VkQueue
-	if r := C.mvk_create_device(d.in.c, d.pd, &ci, &d.cdev, &queue); r != C.VK_SUCCESS {
+	if r := C.mvk_create_device(d.in.c, d.pd, &ci, cbool(d.opts.Present != nil), &d.cdev, &queue); r != C.VK_SUCCESS {
 		return fmt.Errorf("vulkan: vkCreateDevice on %s: %w", d.Info.Name, Result(r))
 	}
 	d.dev = vkg.Device(unsafe.Pointer(d.cdev))
@@ -120,10 +128,12 @@ func (d *Device) Close() error {
 			if d.cmdPool != nil {
 				vkg.DestroyCommandPool(d.dev, d.cmdPool, nil)
 			}
+			d.surface.releasePresenter()
 			C.mvk_destroy_device(d.in.c, d.cdev)
 			d.dev = nil
 		}
 		if d.in != nil {
+			d.surface.destroy(d.in)
 			d.in.close()
 		}
 	})

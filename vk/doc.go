@@ -31,4 +31,9 @@
 //     rule_test.go, which fails on any vulkan-go call not listed there.
 //
 // Structs that Vulkan fills (properties, features) are read in C as well.
+//
+// Presenting to a window (surface queries, swapchain, acquire, copy,
+// present: present.go and swapchain.go) follows the same rule from its own
+// C file, cvk_present.c; the window system only names its instance
+// extensions and creates the surface (Options.Present).
 package vk

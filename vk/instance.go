@@ -31,7 +31,14 @@ func newInstance(o Options) (*instance, error) {
 	in := &instance{sink: &messageSink{handler: o.OnMessage}}
 	in.handle = cgo.NewHandle(in.sink)
 	in.c = (*C.mvk_instance)(C.calloc(1, C.size_t(unsafe.Sizeof(C.mvk_instance{}))))
-	r := C.mvk_create_instance(gipa, cbool(o.Validate), cbool(o.SyncValidation), C.uintptr_t(in.handle), in.c)
+	extra := newCStrings(o.Present.extensions())
+	defer extra.free()
+	if len(extra) > C.MVK_MAX_EXTRA_EXTENSIONS {
+		in.free()
+		return nil, fmt.Errorf("vulkan: %d window-system instance extensions, mae-vk takes at most %d", len(extra), C.MVK_MAX_EXTRA_EXTENSIONS)
+	}
+	r := C.mvk_create_instance(gipa, cbool(o.Validate), cbool(o.SyncValidation), C.uintptr_t(in.handle),
+		C.uint32_t(len(extra)), extra.ptr(), in.c)
 	if r != C.VK_SUCCESS {
 		in.free()
 		if r == C.VK_ERROR_INCOMPATIBLE_DRIVER {

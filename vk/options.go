@@ -40,6 +40,10 @@ type Options struct {
 	// so that it stands in for the GPU those limits describe.
 	DryRun bool
 
+	// Present, when set, opens a device that can also present to a
+	// window surface (see PresentOptions and Device.NewSwapchain).
+	Present *PresentOptions
+
 	envErr error // a bad environment variable, reported by Open
 }
 

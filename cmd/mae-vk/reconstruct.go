@@ -24,7 +24,8 @@ func reconstructCommand() *cli.Command {
 			"drawn from --seed), runs the model, and writes DIR/<name>-recon.png: the\n" +
 			"original, the masked input, the reconstruction, and the reconstruction\n" +
 			"with the visible patches pasted back. It prints each picture's path and\n" +
-			"its masked-patch loss.\n\n" +
+			"its masked-patch loss. --mask replaces the random masks by one given mask\n" +
+			"for every image (what mae-vk-view shows, e.g. a hand-painted one).\n\n" +
 			"The normalization is that of --data: fashion-mnist, mnist, imagenet, or a\n" +
 			"data set path (its train split's statistics, as training used). Without\n" +
 			"--data: Fashion-MNIST's for 1-channel models, ImageNet's for 3-channel.\n" +
@@ -34,6 +35,7 @@ func reconstructCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "directory for the pictures (required; created if missing)"},
 			&cli.StringFlag{Name: "data", Usage: "normalize as this data set: fashion-mnist, mnist, imagenet, or a path (default: by channels)"},
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array"},
+			&cli.StringFlag{Name: "mask", Usage: maskFlagUsage},
 		),
 		Action: runReconstruct,
 	}
@@ -83,7 +85,16 @@ func runReconstruct(c *cli.Context) error {
 		return err
 	}
 	defer d.Close()
-	recs, err := mae.ReconstructImages(o, p, images, len(paths), c.Uint64("seed"))
+	var recs []mae.ImageRecon
+	if m := c.String("mask"); m != "" {
+		mask, err := parseMask(m, mc.NumPatches())
+		if err != nil {
+			return err
+		}
+		recs, err = mae.ReconstructMasked(o, p, images, len(paths), mask)
+	} else {
+		recs, err = mae.ReconstructImages(o, p, images, len(paths), c.Uint64("seed"))
+	}
 	if err != nil {
 		return err
 	}
