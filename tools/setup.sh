@@ -13,7 +13,7 @@ CHROMIUM_PKG='@sparticuz/chromium@153.0.0'
 APT_PACKAGES=(
   mesa-vulkan-drivers libvulkan1 libvulkan-dev vulkan-validationlayers vulkan-tools
   glslc spirv-tools brotli dataset-fashion-mnist gcc make
-  libopenblas-dev
+  libopenblas-dev openmpi-bin libopenmpi-dev
 )
 
 log() { printf 'setup: %s\n' "$*"; }
