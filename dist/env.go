@@ -91,4 +91,3 @@ func (m Mode) Wanted(l Launch) bool {
 	}
 	return l.Under()
 }
-
