@@ -100,3 +100,29 @@ func (mk *Masker) Draw(rng *RNG) Masking {
 	mk.m.fill(mk.noise)
 	return mk.m
 }
+
+// SampleMaskSeed is the seed of the masking noise of sample i (its index in
+// the whole, undivided batch) of micro-batch b of a run with seed. Masks
+// drawn from it depend only on (seed, b, i): never on how a batch is split
+// over the processes of a data-parallel run.
+func SampleMaskSeed(seed uint64, b int64, i int) uint64 {
+	r := RNG{state: seed ^ 0x6d61736b /* "mask" */ ^ uint64(b)*0x9e3779b97f4a7c15}
+	r.state ^= r.Uint64() ^ uint64(i)*0xd1b54a32d192ed03
+	return r.Uint64()
+}
+
+// DrawSamples draws the masking of the n samples first, first+1, … of
+// micro-batch b of a run with seed: sample first+j's noise comes from its
+// own generator, seeded with SampleMaskSeed(seed, b, first+j). The result
+// is valid until the next draw.
+func (mk *Masker) DrawSamples(seed uint64, b int64, first int) Masking {
+	l := mk.m.L
+	for j := range mk.m.N {
+		r := RNG{state: SampleMaskSeed(seed, b, first+j)}
+		for p := range l {
+			mk.noise[j*l+p] = r.Float64()
+		}
+	}
+	mk.m.fill(mk.noise)
+	return mk.m
+}
