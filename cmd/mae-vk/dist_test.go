@@ -315,3 +315,36 @@ func TestTrainWithoutMPI(t *testing.T) {
 		t.Fatalf("--dist mpi without MPI: %v, want what to install", err)
 	}
 }
+
+// TestMPIEval checks that eval split over two ranks reports what one
+// process reports: the same images and the same mean loss.
+func TestMPIEval(t *testing.T) {
+	bin := mpiTest(t)
+	ck, _ := microFiles(t)
+	data := writeTestIDX(t, 64)
+	args := []string{"eval", "--weights", ck, "--data", data, "--split", "test", "--batch", "8", "--seed", "4", "--json"}
+	out2, err := runBounded(t, 5*time.Minute, "mpirun", append(mpirunArgs(2), append([]string{bin}, args...)...)...)
+	if err != nil {
+		t.Fatalf("mpirun eval: %v\n%s", err, out2)
+	}
+	out1, err := runBounded(t, 5*time.Minute, bin, args...)
+	if err != nil {
+		t.Fatalf("eval: %v\n%s", err, out1)
+	}
+	two, one := evalJSONOf(t, jsonPart(out2)), evalJSONOf(t, jsonPart(out1))
+	if two["images"] != one["images"] || one["images"] != float64(64) {
+		t.Errorf("two ranks evaluated %v images, one process %v, want 64", two["images"], one["images"])
+	}
+	if !relClose(two["loss"].(float64), one["loss"].(float64), 1e-6) {
+		t.Errorf("two ranks: loss %v, one process: %v", two["loss"], one["loss"])
+	}
+}
+
+// jsonPart is the JSON object in a command's combined output.
+func jsonPart(out string) string {
+	i, j := strings.Index(out, "{"), strings.LastIndex(out, "}")
+	if i < 0 || j < i {
+		return out
+	}
+	return out[i : j+1]
+}

@@ -149,7 +149,7 @@ func trainIn(c *cli.Context, g *group) error {
 		hooks = mae.RunDirHooks(rd, cfg)
 	}
 	if cfg.EvalEvery > 0 { // every rank evaluates its share
-		hooks = append(hooks, mae.EvalHook(ctx, cfg.EvalEvery, mae.EvalConfig{Split: "test", Batch: cfg.Batch, Seed: cfg.Seed, Workers: cfg.Workers}))
+		hooks = append(hooks, mae.EvalHook(ctx, cfg.EvalEvery, mae.EvalConfig{Split: "test", Batch: cfg.Batch, Seed: cfg.Seed, Workers: cfg.Workers, Group: g.mae()}))
 	}
 	res, err := mae.TrainGroup(ctx, o, cfg, g.mae(), append(hooks, p.hook())...)
 	p.finish()
