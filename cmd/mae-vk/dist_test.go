@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -347,4 +348,29 @@ func jsonPart(out string) string {
 		return out
 	}
 	return out[i : j+1]
+}
+
+// TestMPIResumeOtherN trains 2 steps on two ranks, resumes the run in one
+// process (which takes the global batch, 16) for 2 more steps, and checks
+// that the run equals 4 uninterrupted steps of one process.
+func TestMPIResumeOtherN(t *testing.T) {
+	bin := mpiTest(t)
+	data := writeTestIDX(t, 256)
+	dir := t.TempDir()
+	split, whole := filepath.Join(dir, "split"), filepath.Join(dir, "whole")
+	first := trainArgs(data, split, 8, 1)
+	first[slices.Index(first, "--steps")+1] = "2"
+	out, err := runBounded(t, 10*time.Minute, "mpirun", append(mpirunArgs(2), append([]string{bin}, first...)...)...)
+	if err != nil {
+		t.Fatalf("mpirun: %v\n%s", err, out)
+	}
+	out, err = runBounded(t, 10*time.Minute, bin, "train", "--resume", split, "--epochs", "1", "--steps", "4", "--quiet")
+	if err != nil {
+		t.Fatalf("resume in one process: %v\n%s", err, out)
+	}
+	out, err = runBounded(t, 10*time.Minute, bin, trainArgs(data, whole, 16, 1)...)
+	if err != nil {
+		t.Fatalf("one process: %v\n%s", err, out)
+	}
+	compareRuns(t, split, whole)
 }
