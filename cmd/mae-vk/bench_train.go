@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/mae-vk/mae-vk/mae"
-	"github.com/mae-vk/mae-vk/ops"
 	"github.com/urfave/cli/v2"
 )
 
@@ -39,24 +38,12 @@ func benchTrainIn(c *cli.Context, g *group) error {
 	if err != nil {
 		return err
 	}
-	devName, err := g.device(c)
-	if err != nil {
-		return err
-	}
-	d, err := openDeviceNamed(c, devName, true)
+	d, o, err := g.openOps(c, true)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	o := ops.New(d)
-	if _, err := o.LoadGemmTuning(ops.TuningDir()); err != nil {
-		return err
-	}
-	var mg mae.Group
-	if g.comm != nil {
-		mg = g.comm
-	}
-	res, err := mae.BenchTrainGroup(o, cfg, preset, c.Int("batch"), c.Int("steps"), mg)
+	res, err := mae.BenchTrainGroup(o, cfg, preset, c.Int("batch"), c.Int("steps"), g.mae())
 	if err != nil {
 		return err
 	}
