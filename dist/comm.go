@@ -55,9 +55,9 @@ func Open(launch Launch, timeout time.Duration) (*Comm, error) {
 // call sent to c.calls on that thread.
 func (c *Comm) serve(ready chan<- error) {
 	runtime.LockOSThread()
-	// OpenMPI traps SIGSEGV, SIGBUS, SIGFPE and SIGILL to print its own
-	// backtrace; its handlers lack SA_ONSTACK and the Go runtime relies
-	// on those signals (nil checks), so keep MPI's hands off them.
+	// OpenMPI would trap SIGSEGV, SIGBUS, SIGFPE and SIGABRT to print
+	// its own backtrace where no handler is installed yet; the Go runtime
+	// has its own, and an empty list says plainly not to try.
 	if os.Getenv("OMPI_MCA_opal_signal") == "" {
 		os.Setenv("OMPI_MCA_opal_signal", "")
 	}
