@@ -125,7 +125,7 @@ func (g *group) finish(err error) error {
 		return err
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "mae-vk: rank %d of %d failed: %v\n", g.comm.Rank(), g.comm.Size(), err)
+		fmt.Fprintf(os.Stderr, "mae-vk: rank %d of %d failed: %v\n", g.comm.Rank(), g.comm.Size(), withFlagNames(err))
 		g.comm.Abort(1) // does not return
 	}
 	return g.comm.Close()
