@@ -376,3 +376,22 @@ func TestMPIResumeOtherN(t *testing.T) {
 	}
 	compareRuns(t, split, whole)
 }
+
+// TestMPIRankError gives rank 1 a data set that does not exist: it must
+// fail naming itself and the flag, and take rank 0 down with it.
+func TestMPIRankError(t *testing.T) {
+	bin := mpiTest(t)
+	data := writeTestIDX(t, 32)
+	run := filepath.Join(t.TempDir(), "run")
+	common := []string{"train", "--preset", "micro", "--split", "test", "--batch", "8", "--steps", "2", "--quiet", "--out", run}
+	args := append([]string{"--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
+		"-np", "1", bin}, append(common, "--data", data)...)
+	args = append(append(args, ":", "-np", "1", bin), append(common, "--data", "/nonexistent")...)
+	out, err := runBounded(t, 2*time.Minute, "mpirun", args...)
+	if err == nil {
+		t.Fatalf("the job succeeded with a missing data set on rank 1:\n%s", out)
+	}
+	if !strings.Contains(out, "rank 1 of 2 failed: --data /nonexistent") {
+		t.Errorf("no message names rank 1 and the flag:\n%s", out)
+	}
+}
