@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/mae-vk/mae-vk/internal/rng"
 )
 
 // Masking is the per-sample random masking of one batch, as the reference's
@@ -106,9 +108,7 @@ func (mk *Masker) Draw(rng *RNG) Masking {
 // drawn from it depend only on (seed, b, i): never on how a batch is split
 // over the processes of a data-parallel run.
 func SampleMaskSeed(seed uint64, b int64, i int) uint64 {
-	r := RNG{state: seed ^ 0x6d61736b /* "mask" */ ^ uint64(b)*0x9e3779b97f4a7c15}
-	r.state ^= r.Uint64() ^ uint64(i)*0xd1b54a32d192ed03
-	return r.Uint64()
+	return rng.Derive(seed, 0x6d61736b /* "mask" */, uint64(b), uint64(i))
 }
 
 // DrawSamples draws the masking of the n samples first, first+1, … of
@@ -118,7 +118,7 @@ func SampleMaskSeed(seed uint64, b int64, i int) uint64 {
 func (mk *Masker) DrawSamples(seed uint64, b int64, first int) Masking {
 	l := mk.m.L
 	for j := range mk.m.N {
-		r := RNG{state: SampleMaskSeed(seed, b, first+j)}
+		r := rng.New(SampleMaskSeed(seed, b, first+j))
 		for p := range l {
 			mk.noise[j*l+p] = r.Float64()
 		}
