@@ -80,7 +80,7 @@ func runBounded(t *testing.T, limit time.Duration, name string, args ...string) 
 // noValidationMessages fails t if out holds a Vulkan validation message.
 func noValidationMessages(t *testing.T, out string) {
 	t.Helper()
-	if strings.Contains(out, "VUID") || strings.Contains(out, "SYNC-HAZARD") || strings.Contains(out, "Validation") {
+	if strings.Contains(out, "VUID") || strings.Contains(out, "SYNC-HAZARD") || strings.Contains(out, "vulkan warning") || strings.Contains(out, "vulkan error") {
 		t.Fatalf("validation messages:\n%s", out)
 	}
 }
