@@ -15,6 +15,14 @@ type Config struct {
 	Shuffle   bool    // visit items in a seeded random order, new each epoch; false: in order
 	Seed      uint64  // seeds the order and the augmentation
 
+	// Shards splits each batch of the epoch order into this many parts of
+	// BatchSize items, one per process of a data-parallel run, and Shard
+	// is the part this Loader delivers: its batch k holds positions
+	// (k·Shards + Shard)·BatchSize … +BatchSize-1. 0 means 1 (no split).
+	// Batch k of every shard together is batch k of one Loader with
+	// Shards·BatchSize items and the same Seed, augmentation included.
+	Shard, Shards int
+
 	Workers int // decoding goroutines; 0: GOMAXPROCS
 	Buffers int // batch buffers in the pool, at least 2; 0: 3
 
@@ -32,7 +40,16 @@ func (c Config) withDefaults(src Source) (Config, error) {
 	if c.BatchSize <= 0 {
 		return c, fmt.Errorf("loader: batch size %d: must be positive", c.BatchSize)
 	}
-	if c.BatchSize > src.Len() {
+	if c.Shards == 0 {
+		c.Shards = 1
+	}
+	if c.Shards < 0 || c.Shard < 0 || c.Shard >= c.Shards {
+		return c, fmt.Errorf("loader: shard %d of %d: want 0 <= shard < shards", c.Shard, c.Shards)
+	}
+	if c.BatchSize*c.Shards > src.Len() {
+		if c.Shards > 1 {
+			return c, fmt.Errorf("loader: batch size %d on %d processes is larger than %s's %d items: use a smaller --batch", c.BatchSize, c.Shards, src.Name(), src.Len())
+		}
 		return c, fmt.Errorf("loader: batch size %d is larger than %s's %d items: use a smaller --batch", c.BatchSize, src.Name(), src.Len())
 	}
 	if c.Size == 0 {
@@ -56,7 +73,7 @@ func (c Config) withDefaults(src Source) (Config, error) {
 	if c.Buffers < 2 {
 		return c, fmt.Errorf("loader: %d batch buffers: need at least 2", c.Buffers)
 	}
-	steps := src.Len() / c.BatchSize
+	steps := src.Len() / (c.BatchSize * c.Shards)
 	if c.StartEpoch < 0 || c.StartStep < 0 || c.StartStep >= steps {
 		return c, fmt.Errorf("loader: cannot start at epoch %d step %d: an epoch has steps 0 to %d", c.StartEpoch, c.StartStep, steps-1)
 	}

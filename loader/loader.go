@@ -65,7 +65,7 @@ func NewLoader(ctx context.Context, src Source, cfg Config) (*Loader, error) {
 	l := &Loader{
 		src:     src,
 		cfg:     cfg,
-		steps:   src.Len() / cfg.BatchSize,
+		steps:   src.Len() / (cfg.BatchSize * cfg.Shards),
 		sample:  cfg.Channels * cfg.Size * cfg.Size,
 		norm:    norm,
 		chunk:   max(1, (cfg.BatchSize+2*cfg.Workers-1)/(2*cfg.Workers)),
@@ -178,7 +178,7 @@ func (l *Loader) Close() error {
 	return nil
 }
 
-// StepsPerEpoch is the number of batches in an epoch: Len / BatchSize.
+// StepsPerEpoch is the number of batches in an epoch: Len / (BatchSize·Shards).
 func (l *Loader) StepsPerEpoch() int { return l.steps }
 
 // Config returns the configuration with its defaults filled in.

@@ -35,7 +35,7 @@ func (w *worker) fill(b *Batch, lo, hi int) error {
 	l := w.l
 	perm := newPermutation(l.src.Len(), l.cfg.Seed, b.Epoch, l.cfg.Shuffle)
 	for slot := lo; slot < hi; slot++ {
-		pos := b.Step*l.cfg.BatchSize + slot
+		pos := (b.Step*l.cfg.Shards+l.cfg.Shard)*l.cfg.BatchSize + slot
 		item, label, err := w.load(&perm, pos)
 		if err != nil {
 			return err

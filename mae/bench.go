@@ -23,6 +23,18 @@ type TrainBench struct {
 	Dispatches      int         `json:"dispatches_per_step"`
 	GemmConfig      string      `json:"gemm_config"`
 	Ops             []OpProfile `json:"ops,omitempty"`
+
+	// Data-parallel runs only (BenchTrainGroup).
+	Ranks              int       `json:"ranks,omitempty"`
+	RankImagesPerSec   []float64 `json:"rank_images_per_second,omitempty"`
+	GlobalImagesPerSec float64   `json:"global_images_per_second,omitempty"`
+	AllreduceBytes     int       `json:"allreduce_bytes,omitempty"`       // per step and rank
+	AllreduceMsPerStep float64   `json:"allreduce_ms_per_step,omitempty"` // host time in MPI_Allreduce
+	AllreduceGBps      float64   `json:"allreduce_gb_per_s,omitempty"`    // bytes / allreduce time
+	// AllreduceHiddenPct is the share of the allreduce time that overlaps
+	// device work. It is 0: the step's recording ends the backward pass
+	// before the exchange, and the device waits for it.
+	AllreduceHiddenPct float64 `json:"allreduce_hidden_percent"`
 }
 
 // OpProfile is the device time of one kernel over a step.
@@ -39,6 +51,14 @@ type OpProfile struct {
 // random images and masks. When the device profiles (vk.Options.Profile),
 // the device time of every kernel in one step is reported too.
 func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBench, error) {
+	return BenchTrainGroup(o, cfg, preset, n, steps, nil)
+}
+
+// BenchTrainGroup is BenchTrain for one process of a data-parallel group
+// (nil: one process): every step averages the gradient over g, and the
+// result holds every rank's images/s, the global images/s and the
+// allreduce's time and bandwidth. All processes of g must call it alike.
+func BenchTrainGroup(o *ops.Ops, cfg Config, preset string, n, steps int, g Group) (*TrainBench, error) {
 	if steps < 1 {
 		return nil, configErrorf("Steps", steps, "need at least 1")
 	}
@@ -60,15 +80,15 @@ func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBenc
 	if err := m.SetParams(p); err != nil {
 		return nil, err
 	}
-	st, err := NewStepper(m, ops.AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.05}, 1)
+	st, err := NewGroupStepper(m, ops.AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.05}, 1, g)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Release()
 	held := d.MemoryStats().InUse - before
-	rng := NewRNG(2)
+	rng := NewRNG(2 + uint64(groupRank(g)))
 	images := randomBatch(cfg, n, rng)
-	var host time.Duration
+	var host, comm time.Duration
 	var ends []time.Time
 	step := func(k int) error {
 		mk := RandomMasking(cfg, n, rng)
@@ -77,6 +97,7 @@ func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBenc
 			ends = append(ends, time.Now())
 		}
 		host += done.HostTime
+		comm += done.Allreduce
 		return err
 	}
 	const warm = 2
@@ -88,7 +109,7 @@ func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBenc
 	if _, err := st.Flush(); err != nil {
 		return nil, err
 	}
-	ends, host = nil, 0
+	ends, host, comm = nil, 0, 0
 	start := time.Now()
 	ends = append(ends, start)
 	for k := warm; k < warm+steps; k++ {
@@ -105,6 +126,7 @@ func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBenc
 	}
 	for _, r := range rest {
 		host += r.HostTime
+		comm += r.Allreduce
 	}
 	total := time.Since(start)
 	res := &TrainBench{
@@ -119,7 +141,34 @@ func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBenc
 		GemmConfig:      o.GemmConfig().String(),
 	}
 	res.Ops, err = profileStep(st.Recording())
-	return res, err
+	if err != nil || g == nil {
+		return res, err
+	}
+	return res, groupBench(res, g, m.Layout.TrainableLen, comm)
+}
+
+// groupBench fills in the data-parallel fields of res: every rank's
+// images/s (summed into place over g), the global rate and the allreduce
+// figures of this rank.
+func groupBench(res *TrainBench, g Group, trainable int, comm time.Duration) error {
+	res.Ranks = g.Size()
+	res.RankImagesPerSec = make([]float64, g.Size())
+	res.RankImagesPerSec[g.Rank()] = res.ImagesPerSecond
+	if err := g.SumFloat64("bench images/s", res.RankImagesPerSec); err != nil {
+		return err
+	}
+	// Ranks run in lock step: the slowest sets the pace of all.
+	slowest := res.RankImagesPerSec[0]
+	for _, v := range res.RankImagesPerSec {
+		slowest = min(slowest, v)
+	}
+	res.GlobalImagesPerSec = slowest * float64(g.Size())
+	res.AllreduceBytes = 4 * (trainable + 1)
+	res.AllreduceMsPerStep = float64(comm) / 1e6 / float64(res.Steps)
+	if comm > 0 {
+		res.AllreduceGBps = float64(res.AllreduceBytes) * float64(res.Steps) / comm.Seconds() / 1e9
+	}
+	return nil
 }
 
 func randomBatch(cfg Config, n int, rng *RNG) []float32 {

@@ -44,6 +44,13 @@ type EvalConfig struct {
 
 	// Warn receives data warnings (bad files skipped); nil logs to stderr.
 	Warn func(string)
+
+	// Group splits the evaluation over the processes of a data-parallel
+	// run (nil: one process): process r runs batches r, r+Size, … of the
+	// split, each masked as one process masks it, and every process gets
+	// the group's result, the one process's result up to summation order.
+	// Every process calls Evaluate with the same config (checked).
+	Group Group
 }
 
 // EvalResult is the outcome of Evaluate.
@@ -132,6 +139,12 @@ func Evaluate(ctx context.Context, o *ops.Ops, cfg EvalConfig) (EvalResult, erro
 		}
 	}
 	mc := p.Config
+	if cfg.Group != nil {
+		what := fmt.Sprintf("%s %s batch %d seed %d weights %x", cfg.Data, cfg.Split, cfg.Batch, cfg.Seed, paramsChecksum(p))
+		if err := cfg.Group.Agree("evaluation config and weights", []byte(what)); err != nil {
+			return res, fmt.Errorf("%w: start every rank with the same flags and weights", err)
+		}
+	}
 	src, err := loader.Open(cfg.Data, cfg.Split, loader.Options{Warn: cfg.Warn})
 	if err != nil {
 		return res, &ConfigError{Field: "Data", Value: cfg.Data, Err: err}
@@ -139,9 +152,15 @@ func Evaluate(ctx context.Context, o *ops.Ops, cfg EvalConfig) (EvalResult, erro
 	n := src.Len()
 	batch := min(cfg.Batch, n)
 	batches := (n + batch - 1) / batch
-	ld, err := loader.NewLoader(ctx, padSource{src, batches * batch}, loader.Config{
+	// In a group, batch k of this shard is batch k·shards+shard of the
+	// split; the split is padded to whole rounds of shards batches, and
+	// the padding batches past the split count for nothing.
+	shard, shards := groupRank(cfg.Group), groupSize(cfg.Group)
+	rounds := (batches + shards - 1) / shards
+	ld, err := loader.NewLoader(ctx, padSource{src, rounds * shards * batch}, loader.Config{
 		BatchSize: batch, Size: mc.ImageSize, Channels: mc.Channels,
 		Augment: loader.AugmentNone, Shuffle: false, Workers: cfg.Workers, Epochs: 1, Warn: cfg.Warn,
+		Shard: shard, Shards: shards,
 	})
 	if errors.Is(err, loader.ErrTooSmall) {
 		_, h, w := src.Shape()
@@ -191,11 +210,12 @@ func Evaluate(ctx context.Context, o *ops.Ops, cfg EvalConfig) (EvalResult, erro
 		if err != nil {
 			return res, &ConfigError{Field: "Data", Value: cfg.Data, Err: err}
 		}
-		mk := EvalMasking(mc, batch, cfg.Seed, k)
-		if k == n/batch {
+		gk := k*shards + shard // the batch's index in the split
+		mk := EvalMasking(mc, batch, cfg.Seed, gk)
+		if gk == n/batch && n%batch != 0 {
 			last, lastMask = append(last[:0], b.Images...), mk
 		}
-		done, err := run.submit(StepInfo{Step: int64(k)}, func(ins []*Inputs) error { return m.SetBatch(ins[0], b.Images, mk) })
+		done, err := run.submit(StepInfo{Step: int64(gk)}, func(ins []*Inputs) error { return m.SetBatch(ins[0], b.Images, mk) })
 		b.Release()
 		if err == nil {
 			err = add(done)
@@ -203,7 +223,9 @@ func Evaluate(ctx context.Context, o *ops.Ops, cfg EvalConfig) (EvalResult, erro
 		if err != nil {
 			return res, err
 		}
-		res.Batches++
+		if gk < batches {
+			res.Batches++
+		}
 	}
 	done, err := run.flush()
 	for _, d := range done {
@@ -214,7 +236,7 @@ func Evaluate(ctx context.Context, o *ops.Ops, cfg EvalConfig) (EvalResult, erro
 	if err != nil {
 		return res, err
 	}
-	if last != nil { // the last pass run: its predictions are still there
+	if last != nil { // the last pass run (of its shard): its predictions are still there
 		pred, err := m.Pred()
 		if err != nil {
 			return res, err
@@ -223,9 +245,16 @@ func Evaluate(ctx context.Context, o *ops.Ops, cfg EvalConfig) (EvalResult, erro
 			sum += l
 		}
 	}
+	res.Skipped = ld.BadItems()
+	if cfg.Group != nil {
+		tot := []float64{sum, float64(res.Batches), float64(res.Skipped)}
+		if err := cfg.Group.SumFloat64("evaluation loss sum", tot); err != nil {
+			return res, err
+		}
+		sum, res.Batches, res.Skipped = tot[0], int(tot[1]), int(tot[2])
+	}
 	res.Seconds = time.Since(start).Seconds()
 	res.Images = min(res.Batches*batch, n)
-	res.Skipped = ld.BadItems()
 	if res.Images > 0 {
 		res.Loss = sum / float64(res.Images)
 	}

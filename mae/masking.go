@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/mae-vk/mae-vk/internal/rng"
 )
 
 // Masking is the per-sample random masking of one batch, as the reference's
@@ -96,6 +98,30 @@ func NewMasker(cfg Config, n int) *Masker {
 func (mk *Masker) Draw(rng *RNG) Masking {
 	for i := range mk.noise {
 		mk.noise[i] = rng.Float64()
+	}
+	mk.m.fill(mk.noise)
+	return mk.m
+}
+
+// SampleMaskSeed is the seed of the masking noise of sample i (its index in
+// the whole, undivided batch) of micro-batch b of a run with seed. Masks
+// drawn from it depend only on (seed, b, i): never on how a batch is split
+// over the processes of a data-parallel run.
+func SampleMaskSeed(seed uint64, b int64, i int) uint64 {
+	return rng.Derive(seed, 0x6d61736b /* "mask" */, uint64(b), uint64(i))
+}
+
+// DrawSamples draws the masking of the n samples first, first+1, … of
+// micro-batch b of a run with seed: sample first+j's noise comes from its
+// own generator, seeded with SampleMaskSeed(seed, b, first+j). The result
+// is valid until the next draw.
+func (mk *Masker) DrawSamples(seed uint64, b int64, first int) Masking {
+	l := mk.m.L
+	for j := range mk.m.N {
+		r := rng.New(SampleMaskSeed(seed, b, first+j))
+		for p := range l {
+			mk.noise[j*l+p] = r.Float64()
+		}
 	}
 	mk.m.fill(mk.noise)
 	return mk.m

@@ -81,3 +81,30 @@ func TestMaskerMatchesRandomMasking(t *testing.T) {
 		t.Errorf("Masker.Draw allocates %v times per call", n)
 	}
 }
+
+// TestDrawSamplesSplits checks that a masking does not depend on how the
+// batch is split: two halves drawn with their first indices are the rows
+// of the whole batch, and other batches or seeds differ.
+func TestDrawSamplesSplits(t *testing.T) {
+	cfg, _ := Preset("micro")
+	whole := NewMasker(cfg, 8).DrawSamples(7, 3, 0)
+	w := append([]int32(nil), whole.IDsShuffle...)
+	l := whole.L
+	for h := range 2 {
+		half := NewMasker(cfg, 4).DrawSamples(7, 3, 4*h)
+		if !slices.Equal(half.IDsShuffle, w[4*h*l:4*(h+1)*l]) {
+			t.Fatalf("half %d differs from rows %d-%d of the whole batch", h, 4*h, 4*h+3)
+		}
+	}
+	if slices.Equal(w[:l], w[l:2*l]) {
+		t.Error("samples 0 and 1 mask alike")
+	}
+	other := NewMasker(cfg, 8).DrawSamples(7, 4, 0)
+	if slices.Equal(other.IDsShuffle, w) {
+		t.Error("batches 3 and 4 mask alike")
+	}
+	mk := NewMasker(cfg, 8)
+	if n := testing.AllocsPerRun(20, func() { mk.DrawSamples(1, 2, 3) }); n != 0 {
+		t.Errorf("DrawSamples allocates %v times per call", n)
+	}
+}

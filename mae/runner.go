@@ -17,6 +17,21 @@ type runner struct {
 	m     *Model
 	slots [2]runSlot
 	next  int // slot of the next submit
+	// split, when set, completes each pass with a second recorded half
+	// after an exchange on the host (data-parallel training).
+	split passSplit
+}
+
+// passSplit completes the passes of a runner whose recordings are the
+// first halves of their work.
+type passSplit interface {
+	// exchange runs after slot's first half is submitted: it waits for
+	// it, does the host's part and queues the second half, filling info.
+	exchange(slot int, first *vk.Recording, info *StepInfo) error
+	// wait waits for slot's second half; then its results are read.
+	wait(slot int) error
+	// loss is the pass's loss, replacing the mean of its inputs'.
+	loss(slot int) float32
 }
 
 type runSlot struct {
@@ -76,8 +91,16 @@ func (r *runner) submit(info StepInfo, write func(ins []*Inputs) error) (done St
 	if err := sl.rec.Submit(); err != nil {
 		return done, fmt.Errorf("mae: submit pass %d: %w", info.Step, err)
 	}
+	var waited time.Duration // the first half and the exchange, split passes only
+	if r.split != nil {
+		t0 := time.Now()
+		if err := r.split.exchange(r.next, sl.rec, &info); err != nil {
+			return done, err
+		}
+		waited = time.Since(t0)
+	}
 	info.Submitted = time.Now()
-	info.HostTime = info.Submitted.Sub(start)
+	info.HostTime = info.Submitted.Sub(start) - waited
 	sl.pending, sl.info = true, info
 	r.next = 1 - r.next
 	return done, nil
@@ -108,6 +131,15 @@ func (r *runner) wait(sl *runSlot) (StepInfo, error) {
 	if err := sl.rec.Wait(); err != nil {
 		return sl.info, fmt.Errorf("mae: pass %d: %w", sl.info.Step, err)
 	}
+	slot := 0
+	if sl == &r.slots[1] {
+		slot = 1
+	}
+	if r.split != nil {
+		if err := r.split.wait(slot); err != nil {
+			return sl.info, fmt.Errorf("mae: pass %d: %w", sl.info.Step, err)
+		}
+	}
 	var sum float32
 	for k, in := range sl.ins {
 		loss, norm, err := ReadLoss(in)
@@ -120,6 +152,9 @@ func (r *runner) wait(sl *runSlot) (StepInfo, error) {
 		}
 	}
 	sl.info.Loss = sum / float32(len(sl.ins))
+	if r.split != nil {
+		sl.info.Loss = r.split.loss(slot)
+	}
 	return sl.info, nil
 }
 

@@ -18,11 +18,15 @@ import (
 // With Accum > 1 the gradients of the micro-batches are summed into an
 // accumulation buffer and averaged, as the reference does by dividing the
 // loss by accum_iter: the update sees the mean gradient.
+//
+// In a data-parallel Group each step is recorded in two halves, with the
+// gradient averaged over the group between them (see groupSplit).
 type Stepper struct {
 	m     *Model
 	accum int
 	acc   *vk.Buffer // Σ micro-batch gradients (Accum > 1 only); the Stepper owns it
 	run   *runner
+	split *groupSplit // nil: one process
 }
 
 // StepInfo describes a submitted step; Wait fills in its results.
@@ -31,7 +35,10 @@ type StepInfo struct {
 	LR        float64
 	Submitted time.Time     // when the host queued the step
 	HostTime  time.Duration // host work to queue it: writing inputs, submitting
-	Loss      float32       // mean over the micro-batches
+	// Allreduce is the time the host spent summing the gradient over the
+	// group (0 for one process); the device idles meanwhile.
+	Allreduce time.Duration
+	Loss      float32 // mean over the micro-batches (and the group's processes)
 	GradNorm  float32
 }
 
@@ -40,10 +47,19 @@ type StepInfo struct {
 // m.Batch images per step. The Stepper owns the buffers it makes (inputs,
 // accumulated gradients); Release frees them.
 func NewStepper(m *Model, adam ops.AdamWConfig, accum int) (s *Stepper, err error) {
+	return NewGroupStepper(m, adam, accum, nil)
+}
+
+// NewGroupStepper is NewStepper for one process of the data-parallel group
+// g (nil: one process): every update uses the gradient averaged over g.
+func NewGroupStepper(m *Model, adam ops.AdamWConfig, accum int, g Group) (s *Stepper, err error) {
 	if accum < 1 {
 		return nil, fmt.Errorf("mae: accumulating %d micro-batches: must be at least 1", accum)
 	}
 	s = &Stepper{m: m, accum: accum}
+	if g != nil {
+		s.split = &groupSplit{g: g, m: m, accum: accum}
+	}
 	if accum > 1 {
 		if s.acc, err = m.d.NewBuffer("accumulated grads", 4*m.Layout.TrainableLen); err != nil {
 			return nil, fmt.Errorf("mae: %w", err)
@@ -52,6 +68,9 @@ func NewStepper(m *Model, adam ops.AdamWConfig, accum int) (s *Stepper, err erro
 	if s.run, err = newRunner(m, accum, func(rec *vk.Recording, ins []*Inputs) error { return s.record(rec, ins, adam) }); err != nil {
 		s.Release()
 		return nil, err
+	}
+	if s.split != nil {
+		s.run.split = s.split
 	}
 	return s, nil
 }
@@ -82,7 +101,21 @@ func (s *Stepper) record(rec *vk.Recording, ins []*Inputs, adam ops.AdamWConfig)
 		}
 		grads = s.acc.Span(0, 4*n)
 	}
-	return m.recordUpdate(rec, ins[0], adam, grads)
+	if s.split != nil {
+		var err error
+		if rec, err = s.split.record(rec, ins, grads); err != nil {
+			return err
+		}
+	}
+	if err := m.recordUpdate(rec, ins[0], adam, grads); err != nil {
+		return err
+	}
+	if s.split != nil {
+		if err := rec.End(); err != nil {
+			return fmt.Errorf("mae: record the update: %w", err)
+		}
+	}
+	return nil
 }
 
 // Accum is the number of micro-batches per step.
@@ -132,6 +165,9 @@ func (s *Stepper) Release() {
 	if s.run != nil {
 		s.run.release()
 		s.run = nil
+	}
+	if s.split != nil {
+		s.split.release()
 	}
 	if s.acc != nil {
 		s.acc.Release()

@@ -29,7 +29,19 @@ var ErrDiverged = errors.New("training diverged")
 // GEMM configuration, calling hooks (see Hook) along the way. With
 // cfg.Resume set it continues from that checkpoint (see ResumeFrom).
 func Train(ctx context.Context, o *ops.Ops, cfg TrainConfig, hooks ...Hook) (*Result, error) {
-	t, err := newTrainer(ctx, o, cfg, hooks)
+	return TrainGroup(ctx, o, cfg, nil, hooks...)
+}
+
+// TrainGroup is Train as one process of the data-parallel group g (nil:
+// one process). Each process trains on its shard of every global batch of
+// g.Size()·cfg.Batch images, and the gradient is averaged over g before
+// every update, so the run is the run of one process with the global
+// batch. Every process of g calls it with the same cfg (checked at
+// start-up); hooks that write files belong to rank 0 only (cmd/mae-vk
+// gives RunDirHooks to rank 0). cfg.World must be 0 or g's size (see
+// AdoptGroupSize for resuming with another size).
+func TrainGroup(ctx context.Context, o *ops.Ops, cfg TrainConfig, g Group, hooks ...Hook) (*Result, error) {
+	t, err := newTrainer(ctx, o, cfg, hooks, g)
 	if err != nil {
 		return nil, err
 	}
@@ -42,6 +54,7 @@ type trainer struct {
 	cfg     TrainConfig
 	hooks   []Hook
 	o       *ops.Ops
+	group   Group // nil: one process
 	ld      *loader.Loader
 	model   *Model
 	stepper *Stepper
@@ -61,13 +74,18 @@ type trainer struct {
 	inARow      int
 	lastReport  time.Time
 	lastSave    time.Time
+	saveDue     bool      // group: a rank's save interval passed (agreed each step)
 	recon       []float32 // a fixed batch for the reconstruction grids
 	reconIn     *Inputs
 }
 
-func newTrainer(ctx context.Context, o *ops.Ops, cfg TrainConfig, hooks []Hook) (*trainer, error) {
-	t := &trainer{cfg: cfg, hooks: hooks, o: o}
+func newTrainer(ctx context.Context, o *ops.Ops, cfg TrainConfig, hooks []Hook, g Group) (*trainer, error) {
+	t := &trainer{cfg: cfg, hooks: hooks, o: o, group: g}
 	t.state.t = t // warnings during set-up reach the hooks
+	if cfg.World > 1 && cfg.World != groupSize(g) {
+		return nil, configErrorf("World", cfg.World, "the config is for %d processes, this run has %d: keep the global batch with AdoptGroupSize", cfg.World, groupSize(g))
+	}
+	t.cfg.World = groupSize(g)
 	var ck *Checkpoint
 	if cfg.Resume != "" {
 		var err error
@@ -112,11 +130,15 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	if err != nil {
 		return &ConfigError{Field: "Data", Value: cfg.Data, Err: err}
 	}
+	if err := t.agreeStart(src); err != nil {
+		return err
+	}
 	aug, _ := loader.ParseAugment(cfg.Augment)
 	t.ld, err = loader.NewLoader(ctx, src, loader.Config{
 		BatchSize: cfg.Batch, Size: cfg.Model.ImageSize, Channels: cfg.Model.Channels,
 		Augment: aug, Shuffle: true, Seed: cfg.Seed, Workers: cfg.Workers, Buffers: max(3, cfg.Accum+2),
 		StartEpoch: t.epoch, StartStep: t.stepInEpoch, Epochs: cfg.Epochs, Warn: warn,
+		Shard: groupRank(t.group), Shards: groupSize(t.group),
 	})
 	if err != nil {
 		return &ConfigError{Field: "Data", Value: cfg.Data, Err: err}
@@ -150,9 +172,12 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 			return err
 		}
 	}
-	t.stepper, err = NewStepper(t.model, ops.AdamWConfig{
+	if err := t.checkParams("at start-up"); err != nil {
+		return err
+	}
+	t.stepper, err = NewGroupStepper(t.model, ops.AdamWConfig{
 		Beta1: float32(cfg.Beta1), Beta2: float32(cfg.Beta2), Eps: float32(cfg.Eps), WeightDecay: float32(cfg.WeightDecay),
-	}, cfg.Accum)
+	}, cfg.Accum, t.group)
 	trainable, _ := t.model.Layout.Count()
 	t.state = State{
 		Config: t.cfg, Stats: t.ld.Stats(), Ops: t.o, t: t,
@@ -184,12 +209,6 @@ func (t *trainer) close() {
 // warn passes data warnings to the Warn hook of the config, else stderr.
 func (t *trainer) warn(msg string) { t.state.Warn(msg) }
 
-// maskSeed derives the masking generator of a step from the run's seed, so
-// that a resumed run masks exactly as an uninterrupted one.
-func maskSeed(seed uint64, step int64) uint64 {
-	return NewRNG(seed ^ 0x6d61736b /* "mask" */ ^ uint64(step)*0x9e3779b97f4a7c15).Uint64()
-}
-
 func (t *trainer) run(ctx context.Context) (*Result, error) {
 	t.sync()
 	if err := t.call("start", func(h Hook) error {
@@ -209,7 +228,9 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 		maskers[j] = NewMasker(t.cfg.Model, t.cfg.Batch)
 	}
 	for t.step < t.total {
-		if ctx.Err() != nil {
+		if stop, err := t.stopRequested(ctx); err != nil {
+			return nil, err
+		} else if stop {
 			return t.interrupt()
 		}
 		// The schedule is set at the first micro-batch of a step, from
@@ -233,7 +254,9 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 				t.recon = append([]float32(nil), batch.Images...)
 			}
 			batches[j], images[j] = batch, batch.Images
-			masks[j] = maskers[j].Draw(NewRNG(maskSeed(t.cfg.Seed, int64(t.step)*int64(k)+int64(j))))
+			// Each sample's mask comes from (seed, micro-batch, its index
+			// in the global batch): a group masks as one process does.
+			masks[j] = maskers[j].DrawSamples(t.cfg.Seed, int64(t.step)*int64(k)+int64(j), groupRank(t.group)*t.cfg.Batch)
 		}
 		done, err := t.stepper.Submit(images, masks, info, t.cfg.Beta1, t.cfg.Beta2, t.cfg.ClipGrad)
 		releaseBatches(batches)
@@ -256,6 +279,9 @@ func (t *trainer) run(ctx context.Context) (*Result, error) {
 		if err := t.periodic(); err != nil {
 			return nil, err
 		}
+		if err := t.periodicCheck(); err != nil {
+			return nil, err
+		}
 	}
 	return t.finish()
 }
@@ -269,7 +295,7 @@ func (t *trainer) periodic() error {
 	}
 	save := t.stepInEpoch > 0 && // not just saved at the epoch's end
 		(t.cfg.SaveEvery > 0 && t.step%t.cfg.SaveEvery == 0 ||
-			t.cfg.SaveInterval > 0 && time.Since(t.lastSave) >= time.Duration(t.cfg.SaveInterval))
+			t.saveIntervalPassed())
 	if !due && !save {
 		return nil
 	}
@@ -363,7 +389,7 @@ func (t *trainer) report(done StepInfo) error {
 	skipped := !finite(float64(done.GradNorm)) || !finite(loss)
 	// Steps run back to back, so the time between two submissions is the
 	// time of a step (the first is timed from the start of the run).
-	ips := float64(t.cfg.Batch*t.cfg.Accum) / done.Submitted.Sub(t.lastReport).Seconds()
+	ips := float64(t.cfg.GlobalBatch()) / done.Submitted.Sub(t.lastReport).Seconds()
 	t.lastReport = done.Submitted
 	if skipped {
 		t.skipped++
@@ -428,6 +454,9 @@ func (t *trainer) endEpoch() error {
 // save runs the Save hooks on the state after the last completed step. No
 // step may be pending.
 func (t *trainer) save(why SaveReason) error {
+	if err := t.checkParams(fmt.Sprintf("at the %s save of step %d", why, t.step)); err != nil {
+		return err
+	}
 	t.lastSave = time.Now()
 	return t.call("save "+why.String(), func(h Hook) error {
 		if h.Save == nil {

@@ -54,6 +54,14 @@ type TrainConfig struct {
 	// EvalEvery evaluates the held-out split every this many steps (0:
 	// never); see EvalHook.
 	EvalEvery int64 `json:"eval_every,omitempty"`
+
+	// World is the number of data-parallel processes (0 or 1: one);
+	// TrainGroup sets it from its Group. Batch is per process, the global
+	// batch World · Batch · Accum (GlobalBatch).
+	World int `json:"world,omitempty"`
+	// CheckEvery is how often, in steps, the processes of a group compare
+	// parameter checksums (0: DefaultCheckEvery); also at every save.
+	CheckEvery int64 `json:"check_every,omitempty"`
 }
 
 // DefaultSaveInterval is how often a run saves within an epoch by default.
@@ -91,12 +99,18 @@ func DefaultTrainConfig() TrainConfig {
 }
 
 // BaseLR is the peak learning rate: LR if set, else BLR · effective
-// batch / 256, the effective batch being Batch · Accum.
+// batch / 256, the effective batch being World · Batch · Accum.
 func (c TrainConfig) BaseLR() float64 {
 	if c.LR > 0 {
 		return c.LR
 	}
-	return c.BLR * float64(c.Batch*max(c.Accum, 1)) / 256
+	return c.BLR * float64(c.GlobalBatch()) / 256
+}
+
+// GlobalBatch is the images per optimizer step over all processes:
+// World · Batch · Accum.
+func (c TrainConfig) GlobalBatch() int {
+	return max(c.World, 1) * c.Batch * max(c.Accum, 1)
 }
 
 // Validate reports every bad setting as a *ConfigError naming its field
@@ -131,6 +145,8 @@ func (c TrainConfig) Validate() error {
 		{"SaveEvery", c.SaveEvery, c.SaveEvery >= 0, "must be 0 or more"},
 		{"SaveInterval", time.Duration(c.SaveInterval), c.SaveInterval >= 0, "must be 0 or more"},
 		{"EvalEvery", c.EvalEvery, c.EvalEvery >= 0, "must be 0 (never) or more"},
+		{"World", c.World, c.World >= 0, "must be 0 (one process) or more"},
+		{"CheckEvery", c.CheckEvery, c.CheckEvery >= 0, "must be 0 (the default) or more"},
 	} {
 		if !r.ok {
 			errs = append(errs, configErrorf(r.field, r.value, "%s", r.reason))

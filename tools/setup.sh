@@ -14,7 +14,7 @@ CHROMIUM_PKG='@sparticuz/chromium@153.0.0'
 APT_PACKAGES=(
   mesa-vulkan-drivers libvulkan1 libvulkan-dev vulkan-validationlayers vulkan-tools
   glslc spirv-tools brotli dataset-fashion-mnist gcc make
-  libopenblas-dev
+  libopenblas-dev openmpi-bin libopenmpi-dev
   # mae-vk-view: GLFW's cgo build (X11 headers), and its tests (a virtual X
   # server, synthetic input, screen dumps).
   libx11-dev libgl-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev

@@ -53,20 +53,26 @@ done
 echo "== go test (no device): ${#host_pkgs[@]} packages"
 go test -count=1 "${host_pkgs[@]}"
 
+# The MPI tests (cmd/mae-vk/dist_test.go: mpirun -np 2 against one
+# process, a killed rank, mismatched flags) run on lavapipe only.
 run_driver() {
-  local name=$1 icd=$2 select=$3
+  local name=$1 icd=$2 select=$3 mpi=$4
   if [ ! -f "$icd" ]; then
     echo "missing Vulkan driver $name ($icd): run make setup" >&2
     exit 1
   fi
   echo "== go test on $name, validation on, strict limits: ${#device_pkgs[@]} packages"
-  VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd MAEVK_DEVICE=$select MAEVK_VALIDATE=sync MAEVK_LIMITS=strict \
+  VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd MAEVK_DEVICE=$select MAEVK_VALIDATE=sync MAEVK_LIMITS=strict MAEVK_MPI_TESTS=$mpi \
     go test -count=1 -timeout 30m "${device_pkgs[@]}"
 }
 
 lvp_icd=$(ls "$ICD_DIR"/lvp_icd.*.json 2>/dev/null | head -n1 || true)
-run_driver lavapipe "${lvp_icd:-$ICD_DIR/lvp_icd.x86_64.json}" llvmpipe
-run_driver SwiftShader "$ICD_DIR/swiftshader_icd.json" swiftshader
+if ! command -v mpirun >/dev/null; then
+  echo "mpirun is missing (the MPI tests need OpenMPI): run make setup" >&2
+  exit 1
+fi
+run_driver lavapipe "${lvp_icd:-$ICD_DIR/lvp_icd.x86_64.json}" llvmpipe 1
+run_driver SwiftShader "$ICD_DIR/swiftshader_icd.json" swiftshader 0
 
 # mae-vk-view in a virtual X server (each test starts its own Xvfb), on
 # lavapipe with validation, driven by xdotool and captured with xwd.

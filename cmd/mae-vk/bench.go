@@ -17,6 +17,7 @@ func benchCommand() *cli.Command {
 			benchTrainCommand(),
 			benchAttentionCommand(),
 			benchDataCommand(),
+			benchAllreduceCommand(),
 		},
 	}
 }

@@ -11,7 +11,7 @@ func benchTrainCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "train",
 		Usage: "time whole training steps (forward + backward + AdamW) and each kernel in them",
-		Flags: append(modelFlags(), []cli.Flag{
+		Flags: append(append(modelFlags(), distFlags()...), []cli.Flag{
 			&cli.IntFlag{Name: "batch", Value: 256, Usage: "images per step"},
 			&cli.IntFlag{Name: "steps", Value: 10, Usage: "timed steps (after 2 warm-up steps)"},
 			&cli.IntFlag{Name: "top", Value: 15, Usage: "kernels to list"},
@@ -21,33 +21,54 @@ func benchTrainCommand() *cli.Command {
 			if err := requirePositive(c, "batch", "steps"); err != nil {
 				return err
 			}
-			cfg, preset, err := modelFromFlags(c)
+			g, err := joinGroup(c)
 			if err != nil {
 				return err
 			}
-			d, o, err := openOps(c, true)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			res, err := mae.BenchTrain(o, cfg, preset, c.Int("batch"), c.Int("steps"))
-			if err != nil {
-				return err
-			}
-			if c.Bool("json") {
-				return printJSON(res)
-			}
-			fmt.Printf("%s batch %d on %s: %.1f images/s, median step %.1f ms, host %.2f ms/step, peak device memory %.1f MiB, %d dispatches/step\n",
-				res.Preset, res.Batch, res.Device, res.ImagesPerSecond, res.MedianStepMs, res.HostMsPerStep,
-				float64(res.PeakDeviceBytes)/(1<<20), res.Dispatches)
-			fmt.Printf("GEMM: %s\n", res.GemmConfig)
-			for i, p := range res.Ops {
-				if i >= c.Int("top") {
-					break
-				}
-				fmt.Printf("  %-40s %4d calls %9.2f ms %5.1f%%\n", p.Kernel, p.Calls, p.Ms, p.Percent)
-			}
-			return nil
+			return g.finish(benchTrainIn(c, g))
 		},
 	}
+}
+
+// benchTrainIn runs the training bench, as one rank of a data-parallel
+// group under MPI: rank 0 prints every rank's images/s, the global rate
+// and the gradient allreduce's cost.
+func benchTrainIn(c *cli.Context, g *group) error {
+	cfg, preset, err := modelFromFlags(c)
+	if err != nil {
+		return err
+	}
+	d, o, err := g.openOps(c, true)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	res, err := mae.BenchTrainGroup(o, cfg, preset, c.Int("batch"), c.Int("steps"), g.mae())
+	if err != nil {
+		return err
+	}
+	if !g.lead() {
+		return nil
+	}
+	if c.Bool("json") {
+		return printJSON(res)
+	}
+	fmt.Printf("%s batch %d on %s: %.1f images/s, median step %.1f ms, host %.2f ms/step, peak device memory %.1f MiB, %d dispatches/step\n",
+		res.Preset, res.Batch, res.Device, res.ImagesPerSecond, res.MedianStepMs, res.HostMsPerStep,
+		float64(res.PeakDeviceBytes)/(1<<20), res.Dispatches)
+	fmt.Printf("GEMM: %s\n", res.GemmConfig)
+	for i, p := range res.Ops {
+		if i >= c.Int("top") {
+			break
+		}
+		fmt.Printf("  %-40s %4d calls %9.2f ms %5.1f%%\n", p.Kernel, p.Calls, p.Ms, p.Percent)
+	}
+	if res.Ranks > 0 {
+		for r, v := range res.RankImagesPerSec {
+			fmt.Printf("rank %d: %.1f images/s\n", r, v)
+		}
+		fmt.Printf("%d ranks: %.1f images/s global (global batch %d); gradient allreduce %.2f MB/step, %.2f ms/step on rank 0 (%.2f GB/s), %.0f%% of it hidden behind the backward pass\n",
+			res.Ranks, res.GlobalImagesPerSec, res.Ranks*res.Batch, float64(res.AllreduceBytes)/1e6, res.AllreduceMsPerStep, res.AllreduceGBps, res.AllreduceHiddenPct)
+	}
+	return nil
 }

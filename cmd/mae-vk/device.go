@@ -12,8 +12,13 @@ import (
 // openDevice opens the device named by the global flags, printing any
 // validation message to stderr.
 func openDevice(c *cli.Context, profile bool) (*vk.Device, error) {
+	return openDeviceNamed(c, globalString(c, "device"), profile)
+}
+
+// openDeviceNamed is openDevice with the device selection given.
+func openDeviceNamed(c *cli.Context, device string, profile bool) (*vk.Device, error) {
 	o := vk.OptionsFromEnv(vk.Options{
-		Device:   globalString(c, "device"),
+		Device:   device,
 		Validate: globalBool(c, "validate"),
 		Profile:  profile,
 		OnMessage: func(m vk.Message) {
@@ -27,7 +32,12 @@ func openDevice(c *cli.Context, profile bool) (*vk.Device, error) {
 // device's tuned GEMM configuration, if one was stored (the only place that
 // reads it: library functions take the ops). The caller closes the device.
 func openOps(c *cli.Context, profile bool) (*vk.Device, *ops.Ops, error) {
-	d, err := openDevice(c, profile)
+	return openOpsNamed(c, globalString(c, "device"), profile)
+}
+
+// openOpsNamed is openOps with the device selection given.
+func openOpsNamed(c *cli.Context, device string, profile bool) (*vk.Device, *ops.Ops, error) {
+	d, err := openDeviceNamed(c, device, profile)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -76,13 +76,13 @@ func evalCommand() *cli.Command {
 			"and prints the mean loss over the masked patches of every image of the\n" +
 			"split (a last partial batch is padded, only its real images count).\n\n" +
 			weightsDescription,
-		Flags: append(weightsFlags(),
+		Flags: append(append(weightsFlags(),
 			&cli.StringFlag{Name: "data", Value: mae.DefaultEvalData, Usage: "data set: fashion-mnist, mnist, or a path (IDX files, CIFAR batches, image folder)"},
 			&cli.StringFlag{Name: "split", Value: mae.DefaultEvalSplit, Usage: "train or test"},
 			&cli.IntFlag{Name: "batch", Value: mae.DefaultEvalBatch, Usage: "images per forward pass (at most the split's size)"},
 			&cli.IntFlag{Name: "workers", Usage: "decoding goroutines (0: one per CPU)"},
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON object"},
-		),
+		), distFlags()...),
 		Action: runEval,
 	}
 }
@@ -104,31 +104,41 @@ type evalJSON struct {
 	Model           mae.Config `json:"model"`
 }
 
+// runEval evaluates, split over the ranks when started under MPI (rank 0
+// prints the group's result).
 func runEval(c *cli.Context) error {
 	if c.Args().Present() {
 		return fmt.Errorf("eval takes no arguments, got %q (flags go before arguments)", c.Args().Slice())
 	}
+	g, err := joinGroup(c)
+	if err != nil {
+		return err
+	}
+	return g.finish(evalIn(c, g))
+}
+
+func evalIn(c *cli.Context, g *group) error {
 	p, err := loadWeightsFromFlags(c)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	d, o, err := openOps(c, false)
+	d, o, err := g.openOps(c, false)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
 	cfg := mae.EvalConfig{
 		Params: p, Data: c.String("data"), Split: c.String("split"), Batch: c.Int("batch"),
-		Seed: c.Uint64("seed"), Workers: c.Int("workers"),
-		Warn: func(msg string) { fmt.Fprintln(os.Stderr, "warning:", msg) },
+		Seed: c.Uint64("seed"), Workers: c.Int("workers"), Group: g.mae(),
+		Warn: func(msg string) { fmt.Fprintf(os.Stderr, "%swarning: %s\n", g.prefix(), msg) },
 	}
 	if cfg.Batch < 1 {
 		return fmt.Errorf("--batch %d: must be at least 1", cfg.Batch)
 	}
 	res, err := mae.Evaluate(ctx, o, cfg)
-	if err != nil {
+	if err != nil || !g.lead() {
 		return err
 	}
 	if c.Bool("json") {

@@ -19,7 +19,7 @@ func trainCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "train",
 		Usage: "pre-train an MAE (default: the tiny preset on Fashion-MNIST)",
-		Flags: append(modelFlags(), []cli.Flag{
+		Flags: append(append(modelFlags(), distFlags()...), []cli.Flag{
 			&cli.StringFlag{Name: "data", Value: def.Data, Usage: "data set: fashion-mnist, mnist, or a path (IDX files, CIFAR batches, image folder)"},
 			&cli.StringFlag{Name: "split", Value: def.Split, Usage: "train or test"},
 			&cli.StringFlag{Name: "augment", Value: def.Augment, Usage: "none, or mae (RandomResizedCrop 0.2-1 + flip)"},
@@ -44,6 +44,7 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "save-every", Value: time.Duration(def.SaveInterval).String(), Usage: "also save a checkpoint every this many steps (e.g. 500) or this long (e.g. 30m); 0: at epoch ends only"},
 			&cli.Int64Flag{Name: "eval-every", Usage: "evaluate the test split every this many steps, into metrics.jsonl and loss.png (0: never)"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
+			&cli.Int64Flag{Name: "check-every", Value: mae.DefaultCheckEvery, Usage: "under MPI: compare the ranks' parameter checksums every this many steps (and at every save)"},
 		}...),
 		Action: runTrain,
 	}
@@ -62,7 +63,7 @@ func trainConfigFromFlags(c *cli.Context) (mae.TrainConfig, error) {
 	cfg.BLR, cfg.LR, cfg.MinLR, cfg.WarmupEpochs = c.Float64("blr"), c.Float64("lr"), c.Float64("min-lr"), c.Float64("warmup-epochs")
 	cfg.WeightDecay, cfg.Beta1, cfg.Beta2, cfg.ClipGrad = c.Float64("weight-decay"), c.Float64("beta1"), c.Float64("beta2"), c.Float64("clip-grad")
 	cfg.Seed, cfg.Out, cfg.Resume, cfg.Keep = c.Uint64("seed"), c.String("out"), c.String("resume"), c.Int("keep")
-	cfg.ReconEvery, cfg.EvalEvery = c.Int64("recon-every"), c.Int64("eval-every")
+	cfg.ReconEvery, cfg.EvalEvery, cfg.CheckEvery = c.Int64("recon-every"), c.Int64("eval-every"), c.Int64("check-every")
 	if cfg.SaveEvery, cfg.SaveInterval, err = parseSaveEvery(c.String("save-every")); err != nil {
 		return cfg, err
 	}
@@ -80,10 +81,27 @@ func parseSaveEvery(s string) (steps int64, every mae.Duration, err error) {
 	return 0, 0, fmt.Errorf("--save-every %q: want a step count (500) or a duration (30m, 1h); 0 saves at epoch ends only", s)
 }
 
+// runTrain trains, as one rank of a data-parallel group when started under
+// MPI: rank 0 alone owns the run directory (lock, config, the RunDirHooks)
+// and the progress bar; a rank that fails aborts the whole job.
 func runTrain(c *cli.Context) error {
 	if c.Args().Present() {
 		return fmt.Errorf("train takes no arguments, got %q (flags go before arguments)", c.Args().Slice())
 	}
+	g, err := joinGroup(c)
+	if err != nil {
+		return err
+	}
+	err = trainIn(c, g)
+	if errors.Is(err, mae.ErrInterrupted) {
+		// Every rank stopped at the same step: leave together.
+		_ = g.finish(nil)
+		return cli.Exit("", 130)
+	}
+	return g.finish(err)
+}
+
+func trainIn(c *cli.Context, g *group) error {
 	cfg, err := trainConfigFromFlags(c)
 	if err != nil {
 		return err
@@ -92,44 +110,53 @@ func runTrain(c *cli.Context) error {
 	var rd *mae.RunDir
 	if resume := c.String("resume"); resume != "" {
 		if rd, cfg, err = resumeRun(c, resume, cfg); err == nil {
-			err = cfg.Validate()
+			if err = mae.AdoptGroupSize(&cfg, g.size()); err == nil {
+				err = cfg.Validate()
+			}
 		}
-	} else if err = cfg.Validate(); err == nil {
-		if rd, err = mae.NewRunDir(cfg.Out); errors.Is(err, mae.ErrRunExists) {
-			err = fmt.Errorf("--out %s already holds a training run: continue it with --resume %s, or choose another --out", cfg.Out, cfg.Out)
+	} else {
+		cfg.World = g.size()
+		if err = cfg.Validate(); err == nil && g.lead() {
+			if rd, err = mae.NewRunDir(cfg.Out); errors.Is(err, mae.ErrRunExists) {
+				err = fmt.Errorf("--out %s already holds a training run: continue it with --resume %s, or choose another --out", cfg.Out, cfg.Out)
+			}
 		}
 	}
 	if err != nil {
 		return err
 	}
-	lock, err := rd.Lock()
-	if err != nil {
-		return err
-	}
-	defer lock.Unlock()
-	cfg.Out = rd.Path
-	if err := rd.WriteConfig(cfg); err != nil {
-		return err
+	if g.lead() {
+		lock, err := rd.Lock()
+		if err != nil {
+			return err
+		}
+		defer lock.Unlock()
+		cfg.Out = rd.Path
+		if err := rd.WriteConfig(cfg); err != nil {
+			return err
+		}
 	}
 	ctx, stop := interruptible(c.Context, "finishing the steps in flight and saving a checkpoint")
 	defer stop()
-	d, o, err := openOps(c, false)
+	d, o, err := g.openOps(c, false)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	p := &progress{quiet: c.Bool("quiet"), rd: rd}
-	hooks := mae.RunDirHooks(rd, cfg)
-	if cfg.EvalEvery > 0 {
-		hooks = append(hooks, mae.EvalHook(ctx, cfg.EvalEvery, mae.EvalConfig{Split: "test", Batch: cfg.Batch, Seed: cfg.Seed, Workers: cfg.Workers}))
+	var hooks []mae.Hook
+	p := &progress{quiet: c.Bool("quiet"), rd: rd, g: g}
+	if g.lead() {
+		hooks = mae.RunDirHooks(rd, cfg)
 	}
-	res, err := mae.Train(ctx, o, cfg, append(hooks, p.hook())...)
+	if cfg.EvalEvery > 0 { // every rank evaluates its share
+		hooks = append(hooks, mae.EvalHook(ctx, cfg.EvalEvery, mae.EvalConfig{Split: "test", Batch: cfg.Batch, Seed: cfg.Seed, Workers: cfg.Workers, Group: g.mae()}))
+	}
+	res, err := mae.TrainGroup(ctx, o, cfg, g.mae(), append(hooks, p.hook())...)
 	p.finish()
-	if errors.Is(err, mae.ErrInterrupted) {
+	if errors.Is(err, mae.ErrInterrupted) && g.lead() {
 		fmt.Fprintf(os.Stderr, "%v; checkpoint saved in %s (continue with --resume %s)\n", err, rd.CheckpointDir(), rd.Path)
-		return cli.Exit("", 130)
 	}
-	if err != nil {
+	if err != nil || !g.lead() {
 		return err
 	}
 	fmt.Printf("trained %d steps; last loss %.4f; run directory %s\n", res.Steps, res.LastLoss, rd.Path)

@@ -11,17 +11,34 @@ import (
 
 // progress is what `train` shows on the terminal: a short summary of the
 // run, a progress bar, a line per epoch and per evaluation, warnings.
+// Under MPI, rank 0 shows all of it; the other ranks print their device,
+// warnings and errors only, each with its rank.
 type progress struct {
 	quiet bool
-	rd    *mae.RunDir
+	rd    *mae.RunDir // nil on ranks other than 0
+	g     *group
 	bar   *progressbar.ProgressBar
 }
 
 func (p *progress) hook() mae.Hook {
+	if !p.g.lead() {
+		return mae.Hook{
+			Name: "progress",
+			Start: func(s *mae.State) error {
+				fmt.Fprintf(os.Stderr, "%sdevice %s\n", p.g.prefix(), s.Plan.Device)
+				return nil
+			},
+			Warn: func(msg string) { fmt.Fprintf(os.Stderr, "%swarning: %s\n", p.g.prefix(), msg) },
+		}
+	}
 	return mae.Hook{
 		Name: "progress",
 		Start: func(s *mae.State) error {
 			fmt.Fprint(os.Stderr, summary(s.Config, s.Plan, p.rd))
+			if p.g.comm != nil {
+				fmt.Fprintf(os.Stderr, "dist   %d ranks, %s: global batch %d = %d ranks × batch %d × accum %d\n",
+					p.g.size(), p.g.comm.Library(), s.Config.GlobalBatch(), p.g.size(), s.Config.Batch, s.Config.Accum)
+			}
 			if !p.quiet {
 				p.bar = newTrainBar(s.Plan)
 			}

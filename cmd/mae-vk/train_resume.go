@@ -22,6 +22,7 @@ var resumeFlags = map[string]func(dst *mae.TrainConfig, from mae.TrainConfig){
 	"eval-every":  func(d *mae.TrainConfig, f mae.TrainConfig) { d.EvalEvery = f.EvalEvery },
 	"save-every":  func(d *mae.TrainConfig, f mae.TrainConfig) { d.SaveEvery, d.SaveInterval = f.SaveEvery, f.SaveInterval },
 	"workers":     func(d *mae.TrainConfig, f mae.TrainConfig) { d.Workers = f.Workers },
+	"check-every": func(d *mae.TrainConfig, f mae.TrainConfig) { d.CheckEvery = f.CheckEvery },
 }
 
 // resumeRun opens the run directory dir to continue its run: the run's own
@@ -111,5 +112,5 @@ func checkResumeFlags(c *cli.Context, saved, flags mae.TrainConfig, dir string) 
 }
 
 func resumeFlagList() string {
-	return "--epochs, --steps, --keep, --recon-every, --eval-every, --save-every, --workers"
+	return "--epochs, --steps, --keep, --recon-every, --eval-every, --save-every, --workers, --check-every"
 }

@@ -1,0 +1,108 @@
+package mae
+
+import (
+	"math"
+	"testing"
+
+	"github.com/mae-vk/mae-vk/ops"
+	"github.com/mae-vk/mae-vk/vk/vktest"
+)
+
+// mirrorGroup is a fake group of two processes in which the other process
+// always holds the same data as this one: a sum is this process's value
+// doubled. It checks the mechanics of a group step (the two recorded
+// halves, the staging, the average) on every driver, without MPI.
+type mirrorGroup struct{ sums int }
+
+func (g *mirrorGroup) Rank() int { return 0 }
+func (g *mirrorGroup) Size() int { return 2 }
+func (g *mirrorGroup) SumFloat32(_ string, buf []float32) error {
+	g.sums++
+	for i := range buf {
+		buf[i] *= 2
+	}
+	return nil
+}
+func (g *mirrorGroup) SumFloat64(_ string, buf []float64) error {
+	for i := range buf {
+		buf[i] *= 2
+	}
+	return nil
+}
+func (g *mirrorGroup) AnyTrue(_ string, v bool) (bool, error) { return v, nil }
+func (g *mirrorGroup) Agree(string, []byte) error             { return nil }
+
+// TestGroupStepperMatchesStepper checks that a group step whose gradient
+// sum is twice its own (a mirror process) updates exactly as one process,
+// with and without accumulation: same losses, gradient norms and weights.
+func TestGroupStepperMatchesStepper(t *testing.T) {
+	cfg, _ := Preset("micro")
+	const n, steps = 3, 3
+	p, err := Init(cfg, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := vktest.Open(t)
+	o := ops.New(d)
+	adam := ops.AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.05}
+	for _, accum := range []int{1, 2} {
+		run := func(g Group) ([]StepInfo, *Params) {
+			m, err := NewModel(o, cfg, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Release()
+			if err := m.SetParams(p); err != nil {
+				t.Fatal(err)
+			}
+			st, err := NewGroupStepper(m, adam, accum, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Release()
+			rng := NewRNG(6)
+			var out []StepInfo
+			for k := range steps {
+				images, masks := make([][]float32, accum), make([]Masking, accum)
+				for j := range accum {
+					images[j], masks[j] = randomImages(cfg, n, rng), RandomMasking(cfg, n, rng)
+				}
+				done, err := st.Submit(images, masks, StepInfo{Step: int64(k + 1), LR: 1e-2}, 0.9, 0.95, 0.5)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if done.Step >= 0 {
+					out = append(out, done)
+				}
+			}
+			rest, err := st.Flush()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.Params()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return append(out, rest...), got
+		}
+		one, pOne := run(nil)
+		g := &mirrorGroup{}
+		two, pTwo := run(g)
+		if g.sums != steps {
+			t.Fatalf("accum %d: %d allreduces for %d steps", accum, g.sums, steps)
+		}
+		for k := range one {
+			if one[k].Loss != two[k].Loss || one[k].GradNorm != two[k].GradNorm {
+				t.Errorf("accum %d step %d: one process loss %v norm %v; group loss %v norm %v",
+					accum, k+1, one[k].Loss, one[k].GradNorm, two[k].Loss, two[k].GradNorm)
+			}
+		}
+		var worst float64
+		for i := range pOne.Data {
+			worst = max(worst, math.Abs(float64(pOne.Data[i]-pTwo.Data[i])))
+		}
+		if worst != 0 {
+			t.Errorf("accum %d: weights differ by up to %g", accum, worst)
+		}
+	}
+}
