@@ -182,3 +182,17 @@ func TestRandAugmentParseAndApply(t *testing.T) {
 		}
 	}
 }
+
+func TestSubset(t *testing.T) {
+	src := &memSource{n: 10}
+	s, err := Subset(src, 4)
+	if err != nil || s.Len() != 4 {
+		t.Fatalf("Subset(10 items, 4): len %d, %v", s.Len(), err)
+	}
+	if s, _ := Subset(src, 0); s.Len() != 10 {
+		t.Errorf("Subset(_, 0) has %d items", s.Len())
+	}
+	if _, err := Subset(src, -1); err == nil {
+		t.Error("negative subset accepted")
+	}
+}
