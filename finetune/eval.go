@@ -147,7 +147,7 @@ func oneHot(dst []float32, labels []int32, classes int) error {
 func Evaluate(ctx context.Context, dev *vk.Device, weights, data, split string, batch, limit int, warn func(string)) (EvalResult, error) {
 	p, err := LoadWeights(weights)
 	if err != nil {
-		return EvalResult{}, err
+		return EvalResult{}, fmt.Errorf("--weights %s: %w", weights, err)
 	}
 	src, err := loader.Open(data, split, loader.Options{Warn: warn})
 	if err != nil {
