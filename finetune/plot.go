@@ -41,6 +41,7 @@ func SaveCurves(path string, recs []Record) error {
 	loss, acc := plot.New(), plot.New()
 	loss.Title.Text, loss.X.Label.Text, loss.Y.Label.Text = "fine-tuning loss", "step", "cross-entropy"
 	acc.Title.Text, acc.X.Label.Text, acc.Y.Label.Text = "accuracy", "step", "%"
+	acc.Y.Min, acc.Y.Max = 0, 100
 	type series struct {
 		name   string
 		pts    plotter.XYs

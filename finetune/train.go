@@ -117,7 +117,7 @@ func (t *trainer) setup(ctx context.Context) error {
 	var pre *mae.Params
 	if ck == nil && cfg.Weights != "" {
 		var err error
-		if pre, err = mae.LoadWeights(cfg.Weights, nil); err != nil {
+		if pre, err = mae.LoadWeights(checkpointRoot(cfg.Weights), nil); err != nil {
 			return fmt.Errorf("--weights %s: %w", cfg.Weights, err)
 		}
 		cfg.Model = pre.Config

@@ -41,8 +41,8 @@ func microRun(t *testing.T, weights string, steps int64) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Weights, cfg.Batch, cfg.Steps, cfg.Epochs = weights, 32, steps, 4
-	cfg.TrainImages, cfg.EvalImages = 256, 64
+	cfg.Weights, cfg.Batch, cfg.Steps, cfg.Epochs = weights, 16, steps, 4
+	cfg.TrainImages, cfg.EvalImages = 128, 32
 	cfg.LR, cfg.WarmupEpochs = 2e-3, 0.5
 	cfg.Workers, cfg.Seed, cfg.Out = 2, 7, t.TempDir()
 	return cfg
@@ -53,7 +53,7 @@ func train(t *testing.T, ctx context.Context, cfg Config, hooks Hooks) (*Result,
 	return Train(ctx, vktest.Open(t), cfg, hooks)
 }
 
-// TestFinetuneLearns fine-tunes micro from a checkpoint on 256 images
+// TestFinetuneLearns fine-tunes micro from a checkpoint on 128 images
 // (augmentations that blur the labels off: no mixup, cutmix, erasing,
 // RandAugment or crop) for 8 epochs: the training top-1 of the last epoch
 // must be well above chance (10%), the run directory complete.
