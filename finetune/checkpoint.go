@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/mae-vk/mae-vk/mae"
+	"github.com/mae-vk/mae-vk/safetensors"
 )
 
 // BestDir is the folder of a run directory holding the best checkpoint's
@@ -21,11 +22,12 @@ func saveWeights(path string, p *mae.Params) error {
 	if err != nil {
 		return err
 	}
-	ents := make([]mae.SafetensorsEntry, len(p.Layout.Tensors))
+	ents := make([]safetensors.Entry, len(p.Layout.Tensors))
 	for i, t := range p.Layout.Tensors {
-		ents[i] = mae.SafetensorsEntry{Name: t.Name, Shape: t.Shape, Data: p.Data[t.Offset : t.Offset+t.Len()]}
+		ents[i] = safetensors.Entry{Name: t.Name, Shape: t.Shape, Data: p.Data[t.Offset : t.Offset+t.Len()]}
 	}
-	return mae.SaveSafetensors(path, ents, map[string]string{"format": "pt", mae.ConfigMetadataKey: string(cfg)})
+	meta := map[string]string{"format": "pt", mae.ConfigMetadataKey: string(cfg)}
+	return writeAtomic(path, func(f *os.File) error { return safetensors.Write(f, ents, meta) })
 }
 
 // LoadWeights reads a classifier's model.safetensors (a file, a
@@ -47,7 +49,7 @@ func LoadWeights(path string) (*mae.Params, error) {
 			path = filepath.Join(dir, mae.ModelFile)
 		}
 	}
-	sf, err := mae.OpenSafetensors(path)
+	sf, err := safetensors.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("finetune: %w (give a model.safetensors written by mae-vk finetune)", err)
 	}
@@ -76,7 +78,7 @@ func LoadWeights(path string) (*mae.Params, error) {
 }
 
 // readTensors reads every tensor of l, named prefix+name, into flat.
-func readTensors(sf *mae.SafetensorsFile, l *mae.Layout, prefix string, flat []float32) error {
+func readTensors(sf *safetensors.File, l *mae.Layout, prefix string, flat []float32) error {
 	if len(sf.Tensors) != len(l.Tensors) {
 		return fmt.Errorf("finetune: %s holds %d tensors, the classifier %d (another model?)", sf.Path, len(sf.Tensors), len(l.Tensors))
 	}
@@ -125,7 +127,7 @@ func loadCheckpoint(path string) (*checkpoint, error) {
 		return nil, err
 	}
 	l := ck.params.Layout
-	sf, err := mae.OpenSafetensors(filepath.Join(dir, mae.OptimizerFile))
+	sf, err := safetensors.Open(filepath.Join(dir, mae.OptimizerFile))
 	if err != nil {
 		return nil, fmt.Errorf("finetune: %w", err)
 	}

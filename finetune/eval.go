@@ -143,8 +143,9 @@ func oneHot(dst []float32, labels []int32, classes int) error {
 }
 
 // Evaluate scores the fine-tuned classifier at weights (see LoadWeights)
-// on split of data (limit images at most; 0: all), in batches of batch.
-func Evaluate(ctx context.Context, dev *vk.Device, weights, data, split string, batch, limit int, warn func(string)) (EvalResult, error) {
+// on split of data (limit images at most; 0: all), in batches of batch,
+// with the ops o.
+func Evaluate(ctx context.Context, o *ops.Ops, weights, data, split string, batch, limit int, warn func(string)) (EvalResult, error) {
 	p, err := LoadWeights(weights)
 	if err != nil {
 		return EvalResult{}, fmt.Errorf("--weights %s: %w", weights, err)
@@ -154,10 +155,6 @@ func Evaluate(ctx context.Context, dev *vk.Device, weights, data, split string, 
 		return EvalResult{}, fmt.Errorf("--data %s: %w", data, err)
 	}
 	if src, err = loader.Subset(src, limit); err != nil {
-		return EvalResult{}, err
-	}
-	o := ops.New(dev)
-	if _, err := o.LoadGemmTuning(ops.TuningDir()); err != nil {
 		return EvalResult{}, err
 	}
 	classes := p.Layout.Tensors[len(p.Layout.Tensors)-1].Shape[0]

@@ -66,9 +66,10 @@ type Result struct {
 	Last   *EvalResult
 }
 
-// Train fine-tunes a classifier on dev as cfg says.
-func Train(ctx context.Context, dev *vk.Device, cfg Config, hooks Hooks) (*Result, error) {
-	t := &trainer{cfg: cfg, hooks: hooks, dev: dev}
+// Train fine-tunes a classifier with the ops o (whose device and GEMM
+// configuration the caller chose) as cfg says.
+func Train(ctx context.Context, o *ops.Ops, cfg Config, hooks Hooks) (*Result, error) {
+	t := &trainer{cfg: cfg, hooks: hooks, o: o, dev: o.Device()}
 	defer t.close()
 	if err := t.setup(ctx); err != nil {
 		return nil, err
@@ -79,8 +80,10 @@ func Train(ctx context.Context, dev *vk.Device, cfg Config, hooks Hooks) (*Resul
 type trainer struct {
 	cfg     Config
 	hooks   Hooks
+	o       *ops.Ops
 	dev     *vk.Device
 	rd      *mae.RunDir
+	lock    *mae.RunLock
 	metrics *metricsFile
 	ld      *loader.Loader
 	evalSrc loader.Source
@@ -110,6 +113,9 @@ func (t *trainer) setup(ctx context.Context) error {
 		}
 		saved := ck.cfg
 		saved.Steps, saved.Epochs, saved.Resume = t.cfg.Steps, t.cfg.Epochs, t.cfg.Resume
+		if fileExists(filepath.Join(t.cfg.Resume, "config.json")) {
+			saved.Out = t.cfg.Resume // the run directory, wherever it is now
+		}
 		t.cfg = saved
 		t.step, t.epoch, t.stepInEpoch = ck.state.Step, ck.state.Epoch, ck.state.StepInEpoch
 	}
@@ -143,7 +149,15 @@ func (t *trainer) setup(ctx context.Context) error {
 			return fmt.Errorf("--eval-images: %w", err)
 		}
 	}
-	if t.rd, err = mae.NewRunDir(cfg.Out); err != nil {
+	if ck != nil {
+		t.rd, err = mae.OpenRunDir(cfg.Out)
+	} else {
+		t.rd, err = mae.NewRunDir(cfg.Out)
+	}
+	if err != nil {
+		return err
+	}
+	if t.lock, err = t.rd.Lock(); err != nil {
 		return err
 	}
 	cfg.Out = t.rd.Path
@@ -176,12 +190,8 @@ func (t *trainer) setup(ctx context.Context) error {
 
 func (t *trainer) setupModel(pre *mae.Params, ck *checkpoint) error {
 	cfg := &t.cfg
-	o := ops.New(t.dev)
-	if _, err := o.LoadGemmTuning(ops.TuningDir()); err != nil {
-		return err
-	}
 	var err error
-	if t.model, err = NewModel(o, cfg.Model, cfg.Classes, cfg.Batch, cfg.LayerDecay, cfg.DropPath > 0); err != nil {
+	if t.model, err = NewModel(t.o, cfg.Model, cfg.Classes, cfg.Batch, cfg.LayerDecay, cfg.DropPath > 0); err != nil {
 		return err
 	}
 	var p *mae.Params
@@ -253,6 +263,7 @@ func (t *trainer) close() {
 	if t.metrics != nil {
 		t.metrics.close()
 	}
+	t.lock.Unlock()
 }
 
 func (t *trainer) run(ctx context.Context) (*Result, error) {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/mae-vk/mae-vk/loader"
 	"github.com/mae-vk/mae-vk/mae"
+	"github.com/mae-vk/mae-vk/ops"
+	"github.com/mae-vk/mae-vk/safetensors"
 	"github.com/mae-vk/mae-vk/vk/vktest"
 )
 
@@ -50,7 +52,7 @@ func microRun(t *testing.T, weights string, steps int64) Config {
 
 func train(t *testing.T, ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
 	t.Helper()
-	return Train(ctx, vktest.Open(t), cfg, hooks)
+	return Train(ctx, ops.New(vktest.Open(t)), cfg, hooks)
 }
 
 // TestFinetuneLearns fine-tunes micro from a checkpoint on 128 images
@@ -175,7 +177,7 @@ func TestSavedWeightsReferenceNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(res.RunDir, BestDir, mae.ModelFile)
-	sf, err := mae.OpenSafetensors(path)
+	sf, err := safetensors.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +221,7 @@ func TestSavedWeightsReferenceNames(t *testing.T) {
 			t.Errorf("%s read back differently", tn.Name)
 		}
 	}
-	ev, err := Evaluate(context.Background(), vktest.Open(t), res.RunDir, cfg.Data, "test", cfg.Batch, cfg.EvalImages, nil)
+	ev, err := Evaluate(context.Background(), ops.New(vktest.Open(t)), res.RunDir, cfg.Data, "test", cfg.Batch, cfg.EvalImages, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func runEvalClassify(c *cli.Context) error {
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	d, err := openDevice(c, false)
+	d, o, err := openOps(c, false)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func runEvalClassify(c *cli.Context) error {
 		return fmt.Errorf("--batch %d: must be at least 1", c.Int("batch"))
 	}
 	warn := func(msg string) { fmt.Fprintln(os.Stderr, "warning:", msg) }
-	res, err := finetune.Evaluate(ctx, d, path, c.String("data"), c.String("split"), c.Int("batch"), 0, warn)
+	res, err := finetune.Evaluate(ctx, o, path, c.String("data"), c.String("split"), c.Int("batch"), 0, warn)
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,7 @@ func runFinetune(c *cli.Context) error {
 	}
 	ctx, stop := interruptible(c.Context, "finishing the step in flight and saving a checkpoint")
 	defer stop()
-	d, err := openDevice(c, false)
+	d, o, err := openOps(c, false)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func runFinetune(c *cli.Context) error {
 			fmt.Fprintln(os.Stderr, "warning:", msg)
 		},
 	}
-	res, err := finetune.Train(ctx, d, cfg, hooks)
+	res, err := finetune.Train(ctx, o, cfg, hooks)
 	if bar != nil {
 		bar.Finish()
 		fmt.Fprintln(os.Stderr)
