@@ -160,6 +160,11 @@ func (t *trainer) setup(ctx context.Context) error {
 	if t.lock, err = t.rd.Lock(); err != nil {
 		return err
 	}
+	if ck != nil { // steps logged after the checkpoint (a crash) are run again
+		if err := mae.CutMetrics(t.rd.MetricsPath(), t.step); err != nil {
+			return err
+		}
+	}
 	cfg.Out = t.rd.Path
 	if err := t.rd.WriteConfig(cfg); err != nil {
 		return err
