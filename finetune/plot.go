@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -42,6 +43,15 @@ func SaveCurves(path string, recs []Record) error {
 	loss.Title.Text, loss.X.Label.Text, loss.Y.Label.Text = "fine-tuning loss", "step", "cross-entropy"
 	acc.Title.Text, acc.X.Label.Text, acc.Y.Label.Text = "accuracy", "step", "%"
 	acc.Y.Min, acc.Y.Max = 0, 100
+	loss.Y.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+		ts := plot.DefaultTicks{}.Ticks(lo, hi)
+		for i := range ts { // the default labels round 2.28 and 2.30 alike
+			if ts[i].Label != "" {
+				ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', 3, 64)
+			}
+		}
+		return ts
+	})
 	type series struct {
 		name   string
 		pts    plotter.XYs
