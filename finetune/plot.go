@@ -108,7 +108,8 @@ func smooth(pts plotter.XYs, k int) plotter.XYs {
 	return out
 }
 
-// writeAtomic writes path through a temporary file and a rename.
+// writeAtomic writes path (mode 0644) through a synced temporary file and
+// a rename: a crash leaves the old file or the new one.
 func writeAtomic(path string, write func(*os.File) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
 	if err != nil {
@@ -116,6 +117,14 @@ func writeAtomic(path string, write func(*os.File) error) error {
 	}
 	defer os.Remove(f.Name())
 	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("finetune: %s: %w", path, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("finetune: %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
 		f.Close()
 		return fmt.Errorf("finetune: %s: %w", path, err)
 	}
