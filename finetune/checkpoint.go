@@ -3,10 +3,12 @@ package finetune
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 
+	"github.com/mae-vk/mae-vk/internal/atomicfile"
 	"github.com/mae-vk/mae-vk/mae"
 	"github.com/mae-vk/mae-vk/safetensors"
 )
@@ -27,7 +29,7 @@ func saveWeights(path string, p *mae.Params) error {
 		ents[i] = safetensors.Entry{Name: t.Name, Shape: t.Shape, Data: p.Data[t.Offset : t.Offset+t.Len()]}
 	}
 	meta := map[string]string{"format": "pt", mae.ConfigMetadataKey: string(cfg)}
-	return writeAtomic(path, func(f *os.File) error { return safetensors.Write(f, ents, meta) })
+	return atomicfile.Write(path, func(w io.Writer) error { return safetensors.Write(w, ents, meta) })
 }
 
 // LoadWeights reads a classifier's model.safetensors (a file, a

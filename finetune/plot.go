@@ -3,10 +3,10 @@ package finetune
 import (
 	"fmt"
 	"image/color"
-	"os"
-	"path/filepath"
+	"io"
 	"strconv"
 
+	"github.com/mae-vk/mae-vk/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -88,8 +88,8 @@ func SaveCurves(path string, recs []Record) error {
 	cs := plot.Align([][]*plot.Plot{{loss, acc}}, draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 6, PadY: vg.Millimeter * 2}, dc)
 	loss.Draw(cs[0][0])
 	acc.Draw(cs[0][1])
-	return writeAtomic(path, func(f *os.File) error {
-		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(f)
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 		return err
 	})
 }
@@ -106,30 +106,4 @@ func smooth(pts plotter.XYs, k int) plotter.XYs {
 		out[i] = plotter.XY{X: p.X, Y: sum / float64(min(i+1, k))}
 	}
 	return out
-}
-
-// writeAtomic writes path (mode 0644) through a synced temporary file and
-// a rename: a crash leaves the old file or the new one.
-func writeAtomic(path string, write func(*os.File) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("finetune: %w", err)
-	}
-	defer os.Remove(f.Name())
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("finetune: %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return fmt.Errorf("finetune: %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("finetune: %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("finetune: %s: %w", path, err)
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/mae-vk/mae-vk/internal/atomicfile"
 	"github.com/mae-vk/mae-vk/loader"
 	"github.com/mae-vk/mae-vk/mae"
 	"github.com/mae-vk/mae-vk/ops"
@@ -431,10 +432,7 @@ func (t *trainer) saveBest(res EvalResult) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, "eval.json"), func(f *os.File) error {
-		_, err := f.Write(append(js, '\n'))
-		return err
-	})
+	return atomicfile.WriteBytes(filepath.Join(dir, "eval.json"), append(js, '\n'))
 }
 
 // readBest reads best/eval.json of a run directory (nil if none).
