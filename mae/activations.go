@@ -74,37 +74,7 @@ func (m *Model) allocActivations() error {
 		}
 	}
 	for _, sh := range []stackShape{a.enc, a.dec} {
-		blocks := make([]blockActs, sh.depth)
-		var prev *vk.Buffer
-		mk(&prev, sh.prefix+" input", sh.t*sh.d)
-		for i := range blocks {
-			b := &blocks[i]
-			b.x = prev
-			mk(&b.h1, "h1", sh.t*sh.d)
-			mk(&b.mean1, "mean1", sh.t)
-			mk(&b.rstd1, "rstd1", sh.t)
-			mk(&b.qkv, "qkv", sh.t*3*sh.d)
-			mk(&b.o, "attn out", sh.t*sh.d)
-			mk(&b.lse, "lse", sh.n*sh.h*sh.s)
-			mk(&b.x2, "x2", sh.t*sh.d)
-			mk(&b.h2, "h2", sh.t*sh.d)
-			mk(&b.mean2, "mean2", sh.t)
-			mk(&b.rstd2, "rstd2", sh.t)
-			mk(&b.u, "mlp pre-act", sh.t*sh.f)
-			mk(&b.a, "mlp act", sh.t*sh.f)
-			mk(&b.out, "block out", sh.t*sh.d)
-			prev = b.out
-		}
-		var sc blockScratch
-		mk(&sc.gx, "grad x", sh.t*sh.d)
-		mk(&sc.gx2, "grad x2", sh.t*sh.d)
-		mk(&sc.dh, "grad h", sh.t*sh.d)
-		mk(&sc.dln, "grad ln", sh.t*sh.d)
-		mk(&sc.dout, "grad attn out", sh.t*sh.d)
-		mk(&sc.da, "grad act", sh.t*sh.f)
-		mk(&sc.du, "grad pre-act", sh.t*sh.f)
-		mk(&sc.dqkv, "grad qkv", sh.t*3*sh.d)
-		mk(&sc.delta, "attn delta", sh.n*sh.h*sh.s)
+		blocks, sc := allocStack(sh, mk)
 		if sh.prefix == "blocks" {
 			a.encB, a.encS = blocks, sc
 		} else {

@@ -7,11 +7,43 @@ import (
 	"github.com/mae-vk/mae-vk/vk"
 )
 
-// linear records y = x·Wᵀ + b for x [rows, in] and the Linear named name
-// (weight [out, in]), with the fused epilogue of s (GELU, residual).
+// blockEnv is what recording a linear layer or a transformer block needs:
+// the ops, where each named parameter and its gradient live, LayerNorm's
+// epsilon and the reduction scratch. The MAE model and the fine-tuning
+// classifier (through Stack) share it.
+type blockEnv struct {
+	o               *ops.Ops
+	param, grad     func(name string) vk.Span
+	eps             float32
+	lnWork, colWork *vk.Buffer
+}
+
+// env is the model's block environment.
+func (m *Model) env() blockEnv {
+	return blockEnv{o: m.o, param: m.param, grad: m.grad, eps: float32(m.Cfg.LNEps), lnWork: m.acts.lnWork, colWork: m.acts.colWork}
+}
+
 func (m *Model) linear(r *vk.Recording, name string, x, y vk.Binding, rows, in, out int, residual vk.Binding) error {
+	return m.env().linear(r, name, x, y, rows, in, out, residual)
+}
+
+func (m *Model) linearBackward(r *vk.Recording, name string, x, dy, dx vk.Binding, rows, in, out int) error {
+	return m.env().linearBackward(r, name, x, dy, dx, rows, in, out)
+}
+
+func (m *Model) blockForward(r *vk.Recording, sh stackShape, i int, b *blockActs) error {
+	return m.env().blockForward(r, sh, i, b, nil)
+}
+
+func (m *Model) blockBackward(r *vk.Recording, sh stackShape, i int, b *blockActs, sc *blockScratch) error {
+	return m.env().blockBackward(r, sh, i, b, sc, nil)
+}
+
+// linear records y = x·Wᵀ + b for x [rows, in] and the Linear named name
+// (weight [out, in]), plus residual when it is not nil.
+func (e blockEnv) linear(r *vk.Recording, name string, x, y vk.Binding, rows, in, out int, residual vk.Binding) error {
 	s := ops.GemmSpec{M: rows, N: out, K: in, Batch: 1, Alpha: 1, TransB: true, Bias: true, Residual: residual != nil}
-	if err := m.o.Gemm(r, s, x, m.param(name+".weight"), y, m.param(name+".bias"), residual); err != nil {
+	if err := e.o.Gemm(r, s, x, e.param(name+".weight"), y, e.param(name+".bias"), residual); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
@@ -20,90 +52,138 @@ func (m *Model) linear(r *vk.Recording, name string, x, y vk.Binding, rows, in, 
 // linearBackward records, for y = x·Wᵀ + b with dy [rows, out]:
 //
 //	dW = dyᵀ·x,  db = Σ_rows dy,  dx = dy·W   (dx skipped when nil)
-func (m *Model) linearBackward(r *vk.Recording, name string, x, dy, dx vk.Binding, rows, in, out int) error {
+func (e blockEnv) linearBackward(r *vk.Recording, name string, x, dy, dx vk.Binding, rows, in, out int) error {
 	dw := ops.GemmSpec{M: out, N: in, K: rows, Batch: 1, Alpha: 1, TransA: true}
-	if err := m.o.Gemm(r, dw, dy, x, m.grad(name+".weight"), nil, nil); err != nil {
+	if err := e.o.Gemm(r, dw, dy, x, e.grad(name+".weight"), nil, nil); err != nil {
 		return fmt.Errorf("%s weight grad: %w", name, err)
 	}
-	if err := m.o.ColumnSums(r, dy, m.grad(name+".bias"), m.acts.colWork, rows, out); err != nil {
+	if err := e.o.ColumnSums(r, dy, e.grad(name+".bias"), e.colWork, rows, out); err != nil {
 		return fmt.Errorf("%s bias grad: %w", name, err)
 	}
 	if dx == nil {
 		return nil
 	}
 	dxs := ops.GemmSpec{M: rows, N: in, K: out, Batch: 1, Alpha: 1}
-	if err := m.o.Gemm(r, dxs, dy, m.param(name+".weight"), dx, nil, nil); err != nil {
+	if err := e.o.Gemm(r, dxs, dy, e.param(name+".weight"), dx, nil, nil); err != nil {
 		return fmt.Errorf("%s input grad: %w", name, err)
 	}
 	return nil
 }
 
-// blockForward records one pre-norm transformer block:
+// blockDropPath is stochastic depth for one block: the per-sample scales
+// of its attention and MLP branches ([n] each, ops.DropPath) and a [t, d]
+// buffer for a branch's output (forward) or gradient (backward).
+type blockDropPath struct {
+	attn, mlp vk.Binding
+	branch    *vk.Buffer
+}
+
+// blockForward records one pre-norm transformer block, with drop path on
+// both branches when dp is not nil:
 //
-//	x2  = x + proj(attn(norm1(x)))
-//	out = x2 + fc2(gelu(fc1(norm2(x2))))
-func (m *Model) blockForward(r *vk.Recording, sh stackShape, i int, b *blockActs) error {
-	o, eps := m.o, float32(m.Cfg.LNEps)
+//	x2  = x + s_attn·proj(attn(norm1(x)))
+//	out = x2 + s_mlp·fc2(gelu(fc1(norm2(x2))))
+func (e blockEnv) blockForward(r *vk.Recording, sh stackShape, i int, b *blockActs, dp *blockDropPath) error {
+	o, eps := e.o, e.eps
 	p := fmt.Sprintf("%s.%d.", sh.prefix, i)
-	if err := o.LayerNorm(r, b.x, m.param(p+"norm1.weight"), m.param(p+"norm1.bias"), b.h1, b.mean1, b.rstd1, sh.t, sh.d, eps); err != nil {
+	if err := o.LayerNorm(r, b.x, e.param(p+"norm1.weight"), e.param(p+"norm1.bias"), b.h1, b.mean1, b.rstd1, sh.t, sh.d, eps); err != nil {
 		return err
 	}
-	if err := m.linear(r, p+"attn.qkv", b.h1, b.qkv, sh.t, sh.d, 3*sh.d, nil); err != nil {
+	if err := e.linear(r, p+"attn.qkv", b.h1, b.qkv, sh.t, sh.d, 3*sh.d, nil); err != nil {
 		return err
 	}
 	if err := o.Attention(r, b.qkv, b.o, b.lse, sh.n, sh.s, sh.h, sh.d/sh.h); err != nil {
 		return err
 	}
-	if err := m.linear(r, p+"attn.proj", b.o, b.x2, sh.t, sh.d, sh.d, b.x); err != nil {
+	if err := e.residualBranch(r, p+"attn.proj", b.o, b.x, b.x2, sh, sh.d, dpScale(dp, false), dp); err != nil {
 		return err
 	}
-	if err := o.LayerNorm(r, b.x2, m.param(p+"norm2.weight"), m.param(p+"norm2.bias"), b.h2, b.mean2, b.rstd2, sh.t, sh.d, eps); err != nil {
+	if err := o.LayerNorm(r, b.x2, e.param(p+"norm2.weight"), e.param(p+"norm2.bias"), b.h2, b.mean2, b.rstd2, sh.t, sh.d, eps); err != nil {
 		return err
 	}
-	if err := m.linear(r, p+"mlp.fc1", b.h2, b.u, sh.t, sh.d, sh.f, nil); err != nil {
+	if err := e.linear(r, p+"mlp.fc1", b.h2, b.u, sh.t, sh.d, sh.f, nil); err != nil {
 		return err
 	}
 	if err := o.Gelu(r, b.u, b.a, sh.t*sh.f); err != nil {
 		return err
 	}
-	return m.linear(r, p+"mlp.fc2", b.a, b.out, sh.t, sh.f, sh.d, b.x2)
+	return e.residualBranch(r, p+"mlp.fc2", b.a, b.x2, b.out, sh, sh.f, dpScale(dp, true), dp)
+}
+
+func dpScale(dp *blockDropPath, mlp bool) vk.Binding {
+	switch {
+	case dp == nil:
+		return nil
+	case mlp:
+		return dp.mlp
+	}
+	return dp.attn
+}
+
+// residualBranch records out = res + s·linear(x), the linear fused with the
+// residual when there is no drop path (scale nil).
+func (e blockEnv) residualBranch(r *vk.Recording, name string, x, res, out vk.Binding, sh stackShape, in int, scale vk.Binding, dp *blockDropPath) error {
+	if scale == nil {
+		return e.linear(r, name, x, out, sh.t, in, sh.d, res)
+	}
+	if err := e.linear(r, name, x, dp.branch, sh.t, in, sh.d, nil); err != nil {
+		return err
+	}
+	return e.o.DropPath(r, res, dp.branch, scale, out, sh.n, sh.s*sh.d)
+}
+
+// branchGrad returns the gradient that reaches a residual branch's output
+// from d out: dy itself, or s·dy (into dp.branch) with drop path.
+func (e blockEnv) branchGrad(r *vk.Recording, dy vk.Binding, sh stackShape, scale vk.Binding, dp *blockDropPath) (vk.Binding, error) {
+	if scale == nil {
+		return dy, nil
+	}
+	return dp.branch, e.o.DropPathBackward(r, dy, scale, dp.branch, sh.n, sh.s*sh.d)
 }
 
 // blockBackward records the gradients of one block. sc.gx holds d out on
 // entry and d x on return; every parameter gradient of the block is
 // written.
-func (m *Model) blockBackward(r *vk.Recording, sh stackShape, i int, b *blockActs, sc *blockScratch) error {
-	o := m.o
+func (e blockEnv) blockBackward(r *vk.Recording, sh stackShape, i int, b *blockActs, sc *blockScratch, dp *blockDropPath) error {
+	o := e.o
 	p := fmt.Sprintf("%s.%d.", sh.prefix, i)
-	// MLP: out = x2 + fc2(gelu(fc1(h2))).
-	if err := m.linearBackward(r, p+"mlp.fc2", b.a, sc.gx, sc.da, sh.t, sh.f, sh.d); err != nil {
+	// MLP: out = x2 + s·fc2(gelu(fc1(h2))).
+	dMLP, err := e.branchGrad(r, sc.gx, sh, dpScale(dp, true), dp)
+	if err != nil {
+		return err
+	}
+	if err := e.linearBackward(r, p+"mlp.fc2", b.a, dMLP, sc.da, sh.t, sh.f, sh.d); err != nil {
 		return err
 	}
 	if err := o.GeluBackward(r, b.u, sc.da, sc.du, sh.t*sh.f); err != nil {
 		return err
 	}
-	if err := m.linearBackward(r, p+"mlp.fc1", b.h2, sc.du, sc.dh, sh.t, sh.d, sh.f); err != nil {
+	if err := e.linearBackward(r, p+"mlp.fc1", b.h2, sc.du, sc.dh, sh.t, sh.d, sh.f); err != nil {
 		return err
 	}
-	if err := o.LayerNormBackward(r, b.x2, m.param(p+"norm2.weight"), b.mean2, b.rstd2, sc.dh, sc.dln,
-		m.grad(p+"norm2.weight"), m.grad(p+"norm2.bias"), m.acts.lnWork, sh.t, sh.d); err != nil {
+	if err := o.LayerNormBackward(r, b.x2, e.param(p+"norm2.weight"), b.mean2, b.rstd2, sc.dh, sc.dln,
+		e.grad(p+"norm2.weight"), e.grad(p+"norm2.bias"), e.lnWork, sh.t, sh.d); err != nil {
 		return err
 	}
 	if err := o.Add(r, sc.gx, sc.dln, sc.gx2, sh.t*sh.d); err != nil {
 		return err
 	}
-	// Attention: x2 = x + proj(attn(qkv(h1))).
-	if err := m.linearBackward(r, p+"attn.proj", b.o, sc.gx2, sc.dout, sh.t, sh.d, sh.d); err != nil {
+	// Attention: x2 = x + s·proj(attn(qkv(h1))).
+	dAttn, err := e.branchGrad(r, sc.gx2, sh, dpScale(dp, false), dp)
+	if err != nil {
+		return err
+	}
+	if err := e.linearBackward(r, p+"attn.proj", b.o, dAttn, sc.dout, sh.t, sh.d, sh.d); err != nil {
 		return err
 	}
 	if err := o.AttentionBackward(r, b.qkv, b.o, sc.dout, b.lse, sc.delta, sc.dqkv, sh.n, sh.s, sh.h, sh.d/sh.h); err != nil {
 		return err
 	}
-	if err := m.linearBackward(r, p+"attn.qkv", b.h1, sc.dqkv, sc.dh, sh.t, sh.d, 3*sh.d); err != nil {
+	if err := e.linearBackward(r, p+"attn.qkv", b.h1, sc.dqkv, sc.dh, sh.t, sh.d, 3*sh.d); err != nil {
 		return err
 	}
-	if err := o.LayerNormBackward(r, b.x, m.param(p+"norm1.weight"), b.mean1, b.rstd1, sc.dh, sc.dln,
-		m.grad(p+"norm1.weight"), m.grad(p+"norm1.bias"), m.acts.lnWork, sh.t, sh.d); err != nil {
+	if err := o.LayerNormBackward(r, b.x, e.param(p+"norm1.weight"), b.mean1, b.rstd1, sc.dh, sc.dln,
+		e.grad(p+"norm1.weight"), e.grad(p+"norm1.bias"), e.lnWork, sh.t, sh.d); err != nil {
 		return err
 	}
 	return o.Add(r, sc.gx2, sc.dln, sc.gx, sh.t*sh.d)

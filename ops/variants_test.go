@@ -16,6 +16,7 @@ func variantsAsked() []string {
 		"unshuffle_backward_partial", "unshuffle_backward_mask", "unshuffle_backward_dx",
 		"gelu_erf", "gemm_tiled", "gemm_generic",
 		"loss_masksum", "loss_rows", "loss_final", "patch", "reduce_sum_scale", "tokens",
+		"softce_rows", "softce_final", "droppath_fwd", "droppath_bwd", "meanpool_fwd", "meanpool_bwd",
 	}
 	for _, vec := range []bool{false, true} {
 		for _, base := range []string{"elementwise_add", "elementwise_scale",

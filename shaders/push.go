@@ -167,3 +167,20 @@ type AxpyPush struct {
 	N uint32
 	A float32
 }
+
+// SoftCEPush mirrors the push-constant block of shaders/softce.comp.
+type SoftCEPush struct {
+	N uint32 // samples
+	C uint32 // classes
+}
+
+// DropPathPush mirrors the push-constant block of shaders/droppath.comp.
+type DropPathPush struct {
+	Total     uint32 // N·R
+	PerSample uint32 // R
+}
+
+// MeanPoolPush mirrors the push-constant block of shaders/meanpool.comp.
+type MeanPoolPush struct {
+	N, T, D, Skip uint32
+}

@@ -82,6 +82,7 @@ func evalCommand() *cli.Command {
 			&cli.IntFlag{Name: "batch", Value: mae.DefaultEvalBatch, Usage: "images per forward pass (at most the split's size)"},
 			&cli.IntFlag{Name: "workers", Usage: "decoding goroutines (0: one per CPU)"},
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON object"},
+			&cli.StringFlag{Name: "task", Value: "mae", Usage: "mae (masked-patch loss of MAE weights) or classify (top-1/top-5 of a mae-vk finetune run)"},
 		), distFlags()...),
 		Action: runEval,
 	}
@@ -109,6 +110,13 @@ type evalJSON struct {
 func runEval(c *cli.Context) error {
 	if c.Args().Present() {
 		return fmt.Errorf("eval takes no arguments, got %q (flags go before arguments)", c.Args().Slice())
+	}
+	switch c.String("task") {
+	case "classify":
+		return runEvalClassify(c)
+	case "mae":
+	default:
+		return fmt.Errorf("--task %q: want mae or classify", c.String("task"))
 	}
 	g, err := joinGroup(c)
 	if err != nil {

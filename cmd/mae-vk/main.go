@@ -23,6 +23,7 @@ func newApp() *cli.App {
 		Flags: globalFlags(true),
 		Commands: prepare([]*cli.Command{
 			trainCommand(),
+			finetuneCommand(),
 			evalCommand(),
 			reconstructCommand(),
 			probeCommand(),
