@@ -30,4 +30,32 @@
 //  5. Ask for it from Go by name (ops: o.kernel(name, constants...)); build a
 //     name from parts with a small function that ops' variantsAsked (in
 //     variants_test.go) also calls, or mark the entry Spare with the reason.
+//
+// # Cooperative matrices (tensor cores)
+//
+// Debian 12's glslc compiles GL_NV_cooperative_matrix but not
+// GL_KHR_cooperative_matrix, and its spirv-val knows only the NV opcodes.
+// So a cooperative-matrix kernel is written once, against the NV extension
+// (fcoopmatNV, coopMatLoadNV, coopMatMulAddNV, coopMatStoreNV), and built
+// up to three ways from the same source:
+//
+//   - as is: the NV module, for devices that list only
+//     VK_NV_cooperative_matrix;
+//   - with CoopMatKHR set: shaderbuild validates the NV module and then
+//     rewrites it to SPV_KHR_cooperative_matrix (tools/shaderbuild/coopmat.go:
+//     opcodes 5358-5362 -> 4456-4460, capability 5357 -> 6022, the
+//     extension name, a Use operand on each matrix type taken from the
+//     matrix's role in the multiply-add — a type shared by A and B, and its
+//     pointer types, are split into one KHR type per Use — and layout ids,
+//     RowMajor 0 / ColumnMajor 1, for the column-major bools). Its tests
+//     check each opcode, each matrix's Use, and a KHR -> NV round trip that
+//     spirv-val accepts; the KHR module itself is validated only by a real
+//     driver (and the per-device self-check);
+//   - with COOPMAT_EMULATE defined: the matrix type and its load, store and
+//     multiply-add become plain subgroup code with the same fragment shapes
+//     (include/coopmat_emu.glsl), so tiling, indexing, staging and
+//     epilogues run in the op suite on lavapipe and SwiftShader.
+//
+// Keep matrices in values, Function variables or arrays of them (no
+// structs); a value may serve in one role only.
 package shaders

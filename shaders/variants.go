@@ -12,6 +12,10 @@ type Variant struct {
 	Push any
 	// Bindings are descriptor bindings 0..n-1 of set 0, in order.
 	Bindings []Binding
+	// CoopMatKHR marks a module derived from a source written against
+	// GL_NV_cooperative_matrix: shaderbuild compiles and validates the NV
+	// module, then rewrites it to SPV_KHR_cooperative_matrix (doc.go).
+	CoopMatKHR bool
 	// Spare, when not empty, says why the variant is kept although no op
 	// asks for it (TestVariantsAsked in ops fails on an unasked variant
 	// without it).

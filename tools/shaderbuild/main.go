@@ -101,7 +101,25 @@ func compile(dir, out string, v shaders.Variant) error {
 	if msg, err := exec.Command("spirv-val", "--target-env", targetEnv, dst).CombinedOutput(); err != nil {
 		return fmt.Errorf("%s: spirv-val: %v\n%s", v.Name, err, msg)
 	}
+	if v.CoopMatKHR {
+		return rewriteKHR(dst)
+	}
 	return nil
+}
+
+// rewriteKHR replaces the NV cooperative-matrix module at path, already
+// validated, with its KHR rewrite (coopmat.go), which no spirv-val here
+// can check.
+func rewriteKHR(path string) error {
+	nv, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	khr, err := nvToKHR(nv)
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return os.WriteFile(path, khr, 0o644)
 }
 
 func compare(committed, fresh string) error {
