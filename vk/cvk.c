@@ -204,11 +204,14 @@ typedef struct feature_chain {
 	VkPhysicalDeviceShaderFloat16Int8Features f16i8;
 	VkPhysicalDeviceHostQueryResetFeatures hqr;
 	VkPhysicalDeviceSubgroupSizeControlFeatures ssc;
+	VkPhysicalDeviceCooperativeMatrixFeaturesKHR cm;
+	VkPhysicalDeviceCooperativeMatrixFeaturesNV cmnv;
 } feature_chain;
 
 // build_feature_chain links the structs the device can understand: 1.2 structs
-// only on 1.2 devices, subgroup size control on 1.3 or with its extension.
-static void build_feature_chain(feature_chain *c, uint32_t api, int ssc_ext) {
+// only on 1.2 devices, subgroup size control on 1.3 or with its extension,
+// cooperative matrices with theirs.
+static void build_feature_chain(feature_chain *c, uint32_t api, int ssc_ext, int cm_ext, int cmnv_ext) {
 	memset(c, 0, sizeof(*c));
 	c->f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
 	c->s16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES;
@@ -216,6 +219,8 @@ static void build_feature_chain(feature_chain *c, uint32_t api, int ssc_ext) {
 	c->f16i8.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES;
 	c->hqr.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_HOST_QUERY_RESET_FEATURES;
 	c->ssc.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES;
+	c->cm.sType = MVK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR;
+	c->cmnv.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
 	void **next = &c->f2.pNext;
 	*next = &c->s16;
 	next = &c->s16.pNext;
@@ -230,6 +235,53 @@ static void build_feature_chain(feature_chain *c, uint32_t api, int ssc_ext) {
 	if (api >= VK_API_VERSION_1_3 || ssc_ext) {
 		*next = &c->ssc;
 		next = &c->ssc.pNext;
+	}
+	if (cm_ext) {
+		*next = &c->cm;
+		next = &c->cm.pNext;
+	}
+	if (cmnv_ext) {
+		*next = &c->cmnv;
+		next = &c->cmnv.pNext;
+	}
+}
+
+// query_coopmat fills info's shape list from the KHR entry point, or from
+// the NV one on a device with only that extension.
+static void query_coopmat(mvk_instance *in, VkPhysicalDevice pd, mvk_device_info *info) {
+	info->coopmat_count = 0;
+	if (info->cooperative_matrix) {
+		PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR get = (PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR)
+			in->gipa(in->instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR");
+		uint32_t n = MVK_MAX_COOPMAT;
+		VkCooperativeMatrixPropertiesKHR props[MVK_MAX_COOPMAT];
+		memset(props, 0, sizeof(props));
+		for (int i = 0; i < MVK_MAX_COOPMAT; i++) props[i].sType = MVK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR;
+		VkResult r = get ? get(pd, &n, props) : VK_ERROR_EXTENSION_NOT_PRESENT;
+		if (r != VK_SUCCESS && r != VK_INCOMPLETE) return;
+		for (uint32_t i = 0; i < n; i++) {
+			VkCooperativeMatrixPropertiesKHR *p = &props[i];
+			info->coopmat[i] = (mvk_coopmat_shape){p->MSize, p->NSize, p->KSize, p->AType, p->BType, p->CType,
+				p->ResultType, p->saturatingAccumulation, p->scope, 1};
+		}
+		info->coopmat_count = n;
+		return;
+	}
+	if (info->cooperative_matrix_nv) {
+		PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV get = (PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV)
+			in->gipa(in->instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV");
+		uint32_t n = MVK_MAX_COOPMAT;
+		VkCooperativeMatrixPropertiesNV props[MVK_MAX_COOPMAT];
+		memset(props, 0, sizeof(props));
+		for (int i = 0; i < MVK_MAX_COOPMAT; i++) props[i].sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV;
+		VkResult r = get ? get(pd, &n, props) : VK_ERROR_EXTENSION_NOT_PRESENT;
+		if (r != VK_SUCCESS && r != VK_INCOMPLETE) return;
+		for (uint32_t i = 0; i < n; i++) {
+			VkCooperativeMatrixPropertiesNV *p = &props[i];
+			info->coopmat[i] = (mvk_coopmat_shape){p->MSize, p->NSize, p->KSize, p->AType, p->BType, p->CType,
+				p->DType, 0, p->scope, 0};
+		}
+		info->coopmat_count = n;
 	}
 }
 
@@ -287,8 +339,10 @@ void mvk_query_device(mvk_instance *in, VkPhysicalDevice pd, mvk_device_info *in
 	info->texel_align = l->minTexelBufferOffsetAlignment;
 	info->timestamp_period = l->timestampPeriod;
 
+	int cm_ext = has_device_extension(in, pd, VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
+	int cmnv_ext = has_device_extension(in, pd, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
 	feature_chain fc;
-	build_feature_chain(&fc, api, ssc_ext);
+	build_feature_chain(&fc, api, ssc_ext, cm_ext, cmnv_ext);
 	in->getFeatures2(pd, &fc.f2);
 	info->storage16 = fc.s16.storageBuffer16BitAccess;
 	info->storage8 = fc.s8.storageBuffer8BitAccess;
@@ -298,7 +352,9 @@ void mvk_query_device(mvk_instance *in, VkPhysicalDevice pd, mvk_device_info *in
 	info->size_control = fc.ssc.subgroupSizeControl;
 	info->full_subgroups = fc.ssc.computeFullSubgroups;
 	info->subgroup_size_control_ext = ssc_ext;
-	info->cooperative_matrix = has_device_extension(in, pd, "VK_KHR_cooperative_matrix");
+	info->cooperative_matrix = cm_ext && fc.cm.cooperativeMatrix;
+	info->cooperative_matrix_nv = cmnv_ext && fc.cmnv.cooperativeMatrix;
+	query_coopmat(in, pd, info);
 
 	VkPhysicalDeviceMemoryProperties mp;
 	in->getMemoryProperties(pd, &mp);
@@ -345,7 +401,8 @@ VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_devi
 	qci.pQueuePriorities = &priority;
 
 	feature_chain fc;
-	build_feature_chain(&fc, info->api_version, info->subgroup_size_control_ext);
+	build_feature_chain(&fc, info->api_version, info->subgroup_size_control_ext,
+		info->cooperative_matrix, info->cooperative_matrix_nv);
 	// Ask for what is there, nothing more.
 	fc.s16.storageBuffer16BitAccess = info->storage16;
 	fc.s8.storageBuffer8BitAccess = info->storage8;
@@ -354,13 +411,17 @@ VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_devi
 	fc.hqr.hostQueryReset = info->host_query_reset;
 	fc.ssc.subgroupSizeControl = info->size_control;
 	fc.ssc.computeFullSubgroups = info->full_subgroups;
+	fc.cm.cooperativeMatrix = info->cooperative_matrix;
+	fc.cmnv.cooperativeMatrix = info->cooperative_matrix_nv;
 
-	const char *exts[2];
+	const char *exts[4];
 	uint32_t next = 0;
 	if (swapchain) exts[next++] = VK_KHR_SWAPCHAIN_EXTENSION_NAME;
 	if (info->api_version < VK_API_VERSION_1_3 && info->subgroup_size_control_ext) {
 		exts[next++] = VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME;
 	}
+	if (info->cooperative_matrix) exts[next++] = VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME;
+	if (info->cooperative_matrix_nv) exts[next++] = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
 	VkDeviceCreateInfo dci = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
 	dci.pNext = &fc.f2;
 	dci.queueCreateInfoCount = 1;

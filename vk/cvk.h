@@ -13,6 +13,45 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+// VK_KHR_cooperative_matrix arrived in the headers with 1.3.255; Debian 12
+// has 1.3.239, so its part that mae-vk uses is declared here (values from
+// the Vulkan registry, vk.xml). VkComponentTypeNV and VkScopeNV, which the
+// 1.3.239 header has, share the KHR enums' values.
+#ifndef VK_KHR_cooperative_matrix
+#define VK_KHR_cooperative_matrix 1
+#define VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME "VK_KHR_cooperative_matrix"
+#define MVK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR ((VkStructureType)1000506000)
+#define MVK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR ((VkStructureType)1000506001)
+typedef struct VkCooperativeMatrixPropertiesKHR {
+	VkStructureType sType;
+	void *pNext;
+	uint32_t MSize, NSize, KSize;
+	VkComponentTypeNV AType, BType, CType, ResultType;
+	VkBool32 saturatingAccumulation;
+	VkScopeNV scope;
+} VkCooperativeMatrixPropertiesKHR;
+typedef struct VkPhysicalDeviceCooperativeMatrixFeaturesKHR {
+	VkStructureType sType;
+	void *pNext;
+	VkBool32 cooperativeMatrix;
+	VkBool32 cooperativeMatrixRobustBufferAccess;
+} VkPhysicalDeviceCooperativeMatrixFeaturesKHR;
+typedef VkResult (VKAPI_PTR *PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR)(
+	VkPhysicalDevice, uint32_t *, VkCooperativeMatrixPropertiesKHR *);
+#else
+#define MVK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR
+#define MVK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR
+#endif
+
+// MVK_MAX_COOPMAT bounds the cooperative-matrix shapes kept per device.
+#define MVK_MAX_COOPMAT 32
+
+// mvk_coopmat_shape is one entry of a device's cooperative-matrix list:
+// D (result) = A (MxK) * B (KxN) + C, component types as VkComponentTypeKHR.
+typedef struct mvk_coopmat_shape {
+	uint32_t m, n, k, a, b, c, result, saturating, scope, khr;
+} mvk_coopmat_shape;
+
 // mvk_load_loader dlopens libvulkan.so.1 and returns vkGetInstanceProcAddr,
 // or NULL with *err set to a static message.
 PFN_vkGetInstanceProcAddr mvk_load_loader(const char **err);
@@ -75,6 +114,11 @@ typedef struct mvk_device_info {
 	float timestamp_period;
 	uint32_t float16, int8, storage16, storage8, host_query_reset, size_control, full_subgroups;
 	uint32_t cooperative_matrix, subgroup_size_control_ext;
+	// cooperative_matrix is the KHR feature, cooperative_matrix_nv the NV
+	// one; each is set only when its extension is listed too.
+	uint32_t cooperative_matrix_nv;
+	uint32_t coopmat_count;
+	mvk_coopmat_shape coopmat[MVK_MAX_COOPMAT];
 	uint32_t heap_count;
 	uint64_t heap_size[VK_MAX_MEMORY_HEAPS];
 	uint32_t heap_flags[VK_MAX_MEMORY_HEAPS];

@@ -33,21 +33,24 @@ func devicesCommand() *cli.Command {
 
 // deviceJSON is the stable JSON form of one device.
 type deviceJSON struct {
-	Index             int     `json:"index"`
-	Name              string  `json:"name"`
-	Type              string  `json:"type"`
-	Driver            string  `json:"driver"`
-	DriverInfo        string  `json:"driver_info"`
-	APIVersion        string  `json:"api_version"`
-	SubgroupSize      int     `json:"subgroup_size"`
-	MaxInvocations    int     `json:"max_workgroup_invocations"`
-	SharedMemoryBytes int     `json:"shared_memory_bytes"`
-	Float16           bool    `json:"float16"`
-	Storage16         bool    `json:"storage16"`
-	Int8              bool    `json:"int8"`
-	CooperativeMatrix bool    `json:"cooperative_matrix"`
-	TimestampPeriodNs float64 `json:"timestamp_period_ns"`
-	DeviceLocalBytes  uint64  `json:"device_local_bytes"`
+	Index             int    `json:"index"`
+	Name              string `json:"name"`
+	Type              string `json:"type"`
+	Driver            string `json:"driver"`
+	DriverInfo        string `json:"driver_info"`
+	APIVersion        string `json:"api_version"`
+	SubgroupSize      int    `json:"subgroup_size"`
+	MaxInvocations    int    `json:"max_workgroup_invocations"`
+	SharedMemoryBytes int    `json:"shared_memory_bytes"`
+	Float16           bool   `json:"float16"`
+	Storage16         bool   `json:"storage16"`
+	Int8              bool   `json:"int8"`
+	CooperativeMatrix bool   `json:"cooperative_matrix"`
+	// CooperativeMatrixNV and CoopMatShapes: see vk.DeviceInfo.
+	CooperativeMatrixNV bool              `json:"cooperative_matrix_nv"`
+	CoopMatShapes       []vk.CoopMatShape `json:"cooperative_matrix_shapes"`
+	TimestampPeriodNs   float64           `json:"timestamp_period_ns"`
+	DeviceLocalBytes    uint64            `json:"device_local_bytes"`
 }
 
 func printDevicesJSON(infos []vk.DeviceInfo) error {
@@ -57,7 +60,8 @@ func printDevicesJSON(infos []vk.DeviceInfo) error {
 			Index: d.Index, Name: d.Name, Type: string(d.Type), Driver: d.Driver, DriverInfo: d.DriverInfo,
 			APIVersion: d.APIVersion, SubgroupSize: d.SubgroupSize, MaxInvocations: d.MaxInvocations,
 			SharedMemoryBytes: d.SharedMemoryBytes, Float16: d.Float16, Storage16: d.Storage16, Int8: d.Int8,
-			CooperativeMatrix: d.CooperativeMatrix, TimestampPeriodNs: d.TimestampPeriodNs,
+			CooperativeMatrix: d.CooperativeMatrix, CooperativeMatrixNV: d.CooperativeMatrixNV,
+			CoopMatShapes: d.CoopMatShapes, TimestampPeriodNs: d.TimestampPeriodNs,
 			DeviceLocalBytes: d.DeviceLocalBytes,
 		}
 	}
@@ -72,7 +76,7 @@ func printDevicesTable(infos []vk.DeviceInfo) {
 	for _, d := range infos {
 		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%d\t%d KiB\t%s\t%s\t%s\t%.1f GiB\n",
 			d.Index, d.Name, d.Type, d.Driver, d.APIVersion, d.SubgroupSize, d.SharedMemoryBytes/1024,
-			yesNo(d.Float16), yesNo(d.Storage16), yesNo(d.CooperativeMatrix), float64(d.DeviceLocalBytes)/(1<<30))
+			yesNo(d.Float16), yesNo(d.Storage16), d.CoopMatSummary(), float64(d.DeviceLocalBytes)/(1<<30))
 	}
 	w.Flush()
 }
