@@ -104,31 +104,7 @@ func (o *Ops) Gemm(r *vk.Recording, s GemmSpec, a, b, c, bias, residual vk.Bindi
 	if s.M == 0 || s.N == 0 {
 		return nil
 	}
-	flags := uint32(0)
-	if s.Bias {
-		flags |= gemmBias
-	} else {
-		bias = c
-	}
-	if s.GELU {
-		flags |= gemmGELU
-	}
-	if s.Residual {
-		flags |= gemmResidual
-	} else {
-		residual = c
-	}
-	if s.TransA {
-		flags |= gemmTransA
-	}
-	if s.TransB {
-		flags |= gemmTransB
-	}
-	push := vk.PushBytes(shaders.GemmPush{
-		M: uint32(s.M), N: uint32(s.N), K: uint32(s.K),
-		StrideA: uint32(s.StrideA), StrideB: uint32(s.StrideB), StrideC: uint32(s.StrideC),
-		Alpha: float32(s.Alpha), Beta: float32(s.Beta), Flags: flags,
-	})
+	push, bias, residual := gemmPushFor(s, c, bias, residual)
 	chunk, err := o.batchChunk(s)
 	if err != nil {
 		return fmt.Errorf("gemm %dx%dx%d batch %d: %w", s.M, s.N, s.K, s.Batch, err)
@@ -243,4 +219,35 @@ func lenIf(on bool, b vk.Binding) int {
 		return 0
 	}
 	return bindingFloats(b)
+}
+
+// gemmPushFor is the push block for s, with bias and residual replaced by c
+// where s does not read them (every binding must be bound).
+func gemmPushFor(s GemmSpec, c, bias, residual vk.Binding) ([]byte, vk.Binding, vk.Binding) {
+	flags := uint32(0)
+	if s.Bias {
+		flags |= gemmBias
+	} else {
+		bias = c
+	}
+	if s.GELU {
+		flags |= gemmGELU
+	}
+	if s.Residual {
+		flags |= gemmResidual
+	} else {
+		residual = c
+	}
+	if s.TransA {
+		flags |= gemmTransA
+	}
+	if s.TransB {
+		flags |= gemmTransB
+	}
+	push := vk.PushBytes(shaders.GemmPush{
+		M: uint32(s.M), N: uint32(s.N), K: uint32(s.K),
+		StrideA: uint32(s.StrideA), StrideB: uint32(s.StrideB), StrideC: uint32(s.StrideC),
+		Alpha: float32(s.Alpha), Beta: float32(s.Beta), Flags: flags,
+	})
+	return push, bias, residual
 }

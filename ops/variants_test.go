@@ -31,6 +31,11 @@ func variantsAsked() []string {
 			names = append(names, gemmRegName(form, vec, false), gemmRegName(form, vec, true))
 		}
 	}
+	for _, sh := range coopMatShapes {
+		for _, kind := range []string{"khr", "nv", "emu", "emu32"} {
+			names = append(names, coopMatName(sh, kind))
+		}
+	}
 	for pass := range attnPassNames {
 		p := attnPass(pass)
 		names = append(names, attnName(p, "gpu", false), attnName(p, "cpu", false), attnName(p, "cpu", true))

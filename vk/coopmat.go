@@ -96,8 +96,12 @@ func (d DeviceInfo) CoopMatSummary() string {
 // FindCoopMat returns the first subgroup-scope shape of the device's list
 // with the given component types (A and B in, C and result accumulate),
 // on the extension the device prefers (KHR over NV); ok is false when the
-// device lists none, so a cooperative-matrix kernel is never chosen there.
+// device lists none or lacks the Vulkan memory model, so a
+// cooperative-matrix kernel is never chosen there.
 func (d DeviceInfo) FindCoopMat(in, acc ComponentType) (CoopMatShape, bool) {
+	if !d.VulkanMemoryModel {
+		return CoopMatShape{}, false
+	}
 	for _, s := range d.CoopMatShapes {
 		if s.Subgroup && !s.Saturating && s.A == in && s.B == in && s.C == acc && s.Result == acc &&
 			(s.KHR && d.CooperativeMatrix || !s.KHR && d.CooperativeMatrixNV && !d.CooperativeMatrix) {

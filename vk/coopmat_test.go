@@ -42,11 +42,12 @@ func TestFindCoopMat(t *testing.T) {
 		summary string
 	}{
 		{"none", vk.DeviceInfo{}, vk.CoopMatShape{}, false, "no"},
-		{"KHR", vk.DeviceInfo{CooperativeMatrix: true, CoopMatShapes: []vk.CoopMatShape{khr}}, khr, true, "KHR 16x16x16 f16*f16+f32"},
-		{"NV only", vk.DeviceInfo{CooperativeMatrixNV: true, CoopMatShapes: []vk.CoopMatShape{nv}}, nv, true, "NV 16x8x16 f16*f16+f32"},
-		{"KHR preferred", vk.DeviceInfo{CooperativeMatrix: true, CooperativeMatrixNV: true, CoopMatShapes: []vk.CoopMatShape{nv, khr}}, khr, true, "KHR 16x8x16 f16*f16+f32, 16x16x16 f16*f16+f32"},
-		{"shapes but feature off", vk.DeviceInfo{CoopMatShapes: []vk.CoopMatShape{khr}}, vk.CoopMatShape{}, false, "no"},
-		{"fp32 accumulate missing", vk.DeviceInfo{CooperativeMatrix: true, CoopMatShapes: []vk.CoopMatShape{{M: 16, N: 16, K: 16, Subgroup: true, KHR: true}}}, vk.CoopMatShape{}, false, "KHR 16x16x16 f16*f16+f16"},
+		{"KHR", vk.DeviceInfo{VulkanMemoryModel: true, CooperativeMatrix: true, CoopMatShapes: []vk.CoopMatShape{khr}}, khr, true, "KHR 16x16x16 f16*f16+f32"},
+		{"NV only", vk.DeviceInfo{VulkanMemoryModel: true, CooperativeMatrixNV: true, CoopMatShapes: []vk.CoopMatShape{nv}}, nv, true, "NV 16x8x16 f16*f16+f32"},
+		{"KHR preferred", vk.DeviceInfo{VulkanMemoryModel: true, CooperativeMatrix: true, CooperativeMatrixNV: true, CoopMatShapes: []vk.CoopMatShape{nv, khr}}, khr, true, "KHR 16x8x16 f16*f16+f32, 16x16x16 f16*f16+f32"},
+		{"shapes but feature off", vk.DeviceInfo{VulkanMemoryModel: true, CoopMatShapes: []vk.CoopMatShape{khr}}, vk.CoopMatShape{}, false, "no"},
+		{"no memory model", vk.DeviceInfo{CooperativeMatrix: true, CoopMatShapes: []vk.CoopMatShape{khr}}, vk.CoopMatShape{}, false, "KHR 16x16x16 f16*f16+f32"},
+		{"fp32 accumulate missing", vk.DeviceInfo{VulkanMemoryModel: true, CooperativeMatrix: true, CoopMatShapes: []vk.CoopMatShape{{M: 16, N: 16, K: 16, Subgroup: true, KHR: true}}}, vk.CoopMatShape{}, false, "KHR 16x16x16 f16*f16+f16"},
 	}
 	for _, c := range cases {
 		got, ok := c.info.FindCoopMat(vk.ComponentFloat16, vk.ComponentFloat32)

@@ -204,6 +204,7 @@ typedef struct feature_chain {
 	VkPhysicalDeviceShaderFloat16Int8Features f16i8;
 	VkPhysicalDeviceHostQueryResetFeatures hqr;
 	VkPhysicalDeviceSubgroupSizeControlFeatures ssc;
+	VkPhysicalDeviceVulkanMemoryModelFeatures vmm;
 	VkPhysicalDeviceCooperativeMatrixFeaturesKHR cm;
 	VkPhysicalDeviceCooperativeMatrixFeaturesNV cmnv;
 } feature_chain;
@@ -219,6 +220,7 @@ static void build_feature_chain(feature_chain *c, uint32_t api, int ssc_ext, int
 	c->f16i8.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES;
 	c->hqr.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_HOST_QUERY_RESET_FEATURES;
 	c->ssc.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES;
+	c->vmm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES;
 	c->cm.sType = MVK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR;
 	c->cmnv.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
 	void **next = &c->f2.pNext;
@@ -231,6 +233,8 @@ static void build_feature_chain(feature_chain *c, uint32_t api, int ssc_ext, int
 		next = &c->f16i8.pNext;
 		*next = &c->hqr;
 		next = &c->hqr.pNext;
+		*next = &c->vmm;
+		next = &c->vmm.pNext;
 	}
 	if (api >= VK_API_VERSION_1_3 || ssc_ext) {
 		*next = &c->ssc;
@@ -354,6 +358,7 @@ void mvk_query_device(mvk_instance *in, VkPhysicalDevice pd, mvk_device_info *in
 	info->subgroup_size_control_ext = ssc_ext;
 	info->cooperative_matrix = cm_ext && fc.cm.cooperativeMatrix;
 	info->cooperative_matrix_nv = cmnv_ext && fc.cmnv.cooperativeMatrix;
+	info->vulkan_memory_model = api >= VK_API_VERSION_1_2 && fc.vmm.vulkanMemoryModel;
 	query_coopmat(in, pd, info);
 
 	VkPhysicalDeviceMemoryProperties mp;
@@ -412,6 +417,7 @@ VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_devi
 	fc.ssc.subgroupSizeControl = info->size_control;
 	fc.ssc.computeFullSubgroups = info->full_subgroups;
 	fc.cm.cooperativeMatrix = info->cooperative_matrix;
+	fc.vmm.vulkanMemoryModel = info->vulkan_memory_model;
 	fc.cmnv.cooperativeMatrix = info->cooperative_matrix_nv;
 
 	const char *exts[4];

@@ -117,6 +117,9 @@ typedef struct mvk_device_info {
 	// cooperative_matrix is the KHR feature, cooperative_matrix_nv the NV
 	// one; each is set only when its extension is listed too.
 	uint32_t cooperative_matrix_nv;
+	// vulkan_memory_model: glslang declares the Vulkan memory model in
+	// every cooperative-matrix module, so the feature is enabled with it.
+	uint32_t vulkan_memory_model;
 	uint32_t coopmat_count;
 	mvk_coopmat_shape coopmat[MVK_MAX_COOPMAT];
 	uint32_t heap_count;

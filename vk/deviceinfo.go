@@ -75,6 +75,9 @@ type DeviceInfo struct {
 	CooperativeMatrix bool       `json:"cooperative_matrix"`
 	// CooperativeMatrixNV is VK_NV_cooperative_matrix (NVIDIA lists both).
 	CooperativeMatrixNV bool `json:"cooperative_matrix_nv"`
+	// VulkanMemoryModel is the feature every cooperative-matrix module
+	// (compiled by glslang) needs; it is enabled when present.
+	VulkanMemoryModel bool `json:"vulkan_memory_model"`
 	// CoopMatShapes is the device's cooperative-matrix list (coopmat.go).
 	CoopMatShapes     []CoopMatShape `json:"cooperative_matrix_shapes,omitempty"`
 	TimestampPeriodNs float64        `json:"timestamp_period_ns"`

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mae-vk/mae-vk/shaders"
 )
 
 // nvModule assembles or compiles a file of testdata into NV SPIR-V and
@@ -247,5 +249,37 @@ func TestNVToKHRRejects(t *testing.T) {
 	}
 	if _, err := nvToKHR(nv[:len(nv)-2]); err == nil {
 		t.Error("a truncated module was accepted")
+	}
+}
+
+// TestCommittedKHRModules checks every committed CoopMatKHR module: KHR
+// opcodes only, each multiply-add's operands typed with their Use, and the
+// KHR -> NV round trip accepted by spirv-val.
+func TestCommittedKHRModules(t *testing.T) {
+	n := 0
+	for _, v := range shaders.Variants {
+		if !v.CoopMatKHR {
+			continue
+		}
+		n++
+		code, err := shaders.SPIRV(v.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if readKHR(t, code).checkRoles(t) == 0 {
+			t.Errorf("%s: no multiply-add", v.Name)
+		}
+		back, err := khrToNV(code)
+		if err != nil {
+			t.Fatalf("%s: %v", v.Name, err)
+		}
+		path := filepath.Join(t.TempDir(), v.Name+".spv")
+		if err := os.WriteFile(path, back, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		spirvVal(t, path)
+	}
+	if n == 0 {
+		t.Fatal("no CoopMatKHR variant in the table")
 	}
 }

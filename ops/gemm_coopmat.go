@@ -1,0 +1,144 @@
+package ops
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/mae-vk/mae-vk/shaders"
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// ErrNoCoopMat is returned by GemmCoopMat on a device that lists no
+// cooperative-matrix shape the kernels are compiled for (and emulation is
+// off): the caller uses another GEMM family.
+var ErrNoCoopMat = errors.New("ops: no usable cooperative-matrix shape on this device")
+
+// CoopMatInput is an A or B operand of GemmCoopMat: a binding of IEEE
+// binary16 values (2 bytes each), or of float32 when F32 is set (accepted
+// only by the emulation, for devices without 16-bit storage). This is the
+// cooperative-matrix GEMM's own small interface to 16-bit data; once the
+// precision work (storage header, --precision) lands, its fp16 tensors
+// should be handed over through it, and bf16 added as a third element type
+// where the device lists bf16 shapes.
+type CoopMatInput struct {
+	Data vk.Binding
+	F32  bool
+}
+
+func (in CoopMatInput) elems() int {
+	if in.F32 {
+		return bindingFloats(in.Data)
+	}
+	return 2 * bindingFloats(in.Data)
+}
+
+// coopMatShapes are the fragment shapes (M, N, K) the variant table is
+// compiled for: gemm_coopmat_<M>x<N>x<K>_{khr,nv,emu,emu32}.
+var coopMatShapes = [][3]int{{16, 16, 16}, {16, 8, 16}}
+
+// coopMatLanes is COOP_LANES of shaders/include/coopmat.glsl: invocations
+// per emulated subgroup.
+const coopMatLanes = 32
+
+// CoopMatPlan is how GemmCoopMat runs on a device: the variant, its
+// fragment shape, and a workgroup of WM×WN subgroups of Lanes invocations.
+type CoopMatPlan struct {
+	Variant    string
+	M, N, K    int
+	Lanes      int
+	WM, WN     int
+	Emulated   bool
+	halfInputs bool
+}
+
+func (p CoopMatPlan) String() string {
+	return fmt.Sprintf("%s, %dx%d subgroups of %d", p.Variant, p.WM, p.WN, p.Lanes)
+}
+
+// coopMatName is the variant for a fragment shape and a kind ("khr", "nv",
+// "emu", "emu32").
+func coopMatName(shape [3]int, kind string) string {
+	return fmt.Sprintf("gemm_coopmat_%dx%dx%d_%s", shape[0], shape[1], shape[2], kind)
+}
+
+// PlanCoopMat chooses the cooperative-matrix variant for the device: the
+// first compiled shape the device lists for fp16 inputs and fp32
+// accumulation (KHR before NV), or, when emulate is set, the emulation of
+// the first compiled shape (fp16 inputs where the device has 16-bit
+// storage, float32 otherwise). The workgroup is the largest of 2×2, 2×1,
+// 1×1 subgroups that fits the device's invocation and shared-memory limits.
+func (o *Ops) PlanCoopMat(emulate bool) (CoopMatPlan, error) {
+	info := o.d.Info
+	var p CoopMatPlan
+	if s, ok := info.FindCoopMat(vk.ComponentFloat16, vk.ComponentFloat32); ok && !emulate {
+		for _, sh := range coopMatShapes {
+			if sh == [3]int{s.M, s.N, s.K} {
+				kind := "nv"
+				if s.KHR {
+					kind = "khr"
+				}
+				p = CoopMatPlan{Variant: coopMatName(sh, kind), M: sh[0], N: sh[1], K: sh[2], Lanes: info.SubgroupSize, halfInputs: true}
+				break
+			}
+		}
+	}
+	if p.Variant == "" {
+		if !emulate {
+			return p, ErrNoCoopMat
+		}
+		sh := coopMatShapes[0]
+		kind := "emu32"
+		if info.Storage16 && info.Float16 {
+			kind = "emu"
+		}
+		p = CoopMatPlan{Variant: coopMatName(sh, kind), M: sh[0], N: sh[1], K: sh[2], Lanes: coopMatLanes,
+			Emulated: true, halfInputs: kind == "emu"}
+	}
+	elem := 4
+	if p.halfInputs {
+		elem = 2
+	}
+	for _, w := range [][2]int{{2, 2}, {2, 1}, {1, 1}} {
+		bm, bn := w[0]*p.M, w[1]*p.N
+		shared := elem*(bm*p.K+p.K*bn) + 4*bm*bn
+		if w[0]*w[1]*p.Lanes <= info.MaxInvocations && shared <= info.SharedMemoryBytes {
+			p.WM, p.WN = w[0], w[1]
+			return p, nil
+		}
+	}
+	return p, fmt.Errorf("ops: %s does not fit the device (%d invocations, %d bytes shared)", p.Variant, info.MaxInvocations, info.SharedMemoryBytes)
+}
+
+// GemmCoopMat records the strided batched product that s describes (the
+// math of GemmRef, every transpose and epilogue) with the
+// cooperative-matrix kernel that plan names:
+//
+//	C_b = epilogue(Alpha·op(A_b)·op(B_b) + Beta·C_b)
+//
+// A and B hold 16-bit values (plan from PlanCoopMat says whether the
+// emulation takes float32 instead); C, bias and residual are float32 as
+// for Gemm.
+func (o *Ops) GemmCoopMat(r *vk.Recording, plan CoopMatPlan, s GemmSpec, a, b CoopMatInput, c, bias, residual vk.Binding) error {
+	s.check("GemmCoopMat", a.elems(), b.elems(), bindingFloats(c), lenIf(s.Bias, bias), lenIf(s.Residual, residual))
+	if a.F32 == plan.halfInputs || b.F32 == plan.halfInputs {
+		return fmt.Errorf("ops: GemmCoopMat: %s wants %s inputs", plan.Variant, map[bool]string{true: "fp16", false: "float32"}[plan.halfInputs])
+	}
+	if s.M == 0 || s.N == 0 {
+		return nil
+	}
+	if s.Batch > o.d.Info.MaxWorkgroupCount[2] {
+		// Gemm splits such batches (batchChunk); fp16 strides need their own alignment rule first.
+		return fmt.Errorf("ops: GemmCoopMat: batch %d above the device's %d workgroups in z", s.Batch, o.d.Info.MaxWorkgroupCount[2])
+	}
+	if _, err := shaders.Lookup(plan.Variant); err != nil {
+		return fmt.Errorf("ops: GemmCoopMat: %w", err)
+	}
+	push, bias, residual := gemmPushFor(s, c, bias, residual)
+	k, err := o.kernel(plan.Variant, uint32(plan.WM*plan.WN*plan.Lanes), uint32(plan.WM), uint32(plan.WN))
+	if err != nil {
+		return fmt.Errorf("gemm coopmat %dx%dx%d: %w", s.M, s.N, s.K, err)
+	}
+	groups := vk.Groups{ceilDiv(s.N, plan.WN*plan.N), ceilDiv(s.M, plan.WM*plan.M), s.Batch}
+	r.Dispatch(k, groups, push, a.Data, b.Data, c, bias, residual)
+	return nil
+}

@@ -1,0 +1,107 @@
+package ops
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// uploadCoopMat makes an A or B operand for plan: binary16 values where
+// the plan takes 16-bit inputs (v is rounded to binary16 in place, so the
+// reference sees what the device sees), float32 otherwise.
+func (g *gpu) uploadCoopMat(plan CoopMatPlan, name string, v []float64) CoopMatInput {
+	g.t.Helper()
+	if !plan.halfInputs {
+		return CoopMatInput{Data: g.upload(name, v), F32: true}
+	}
+	for i, x := range v {
+		v[i] = halfValue(halfBits(float32(x)))
+	}
+	raw := halfBytes(v)
+	for len(raw)%4 != 0 || len(raw) == 0 {
+		raw = append(raw, 0)
+	}
+	b, err := g.d.NewBuffer(name, len(raw))
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.t.Cleanup(b.Release)
+	if err := b.Write(0, raw); err != nil {
+		g.t.Fatal(err)
+	}
+	return CoopMatInput{Data: b}
+}
+
+// checkCoopMat runs every case under plan in one recording and compares
+// with GemmRef on the inputs as the device holds them.
+func checkCoopMat(t *testing.T, g *gpu, plan CoopMatPlan, cases []gemmCase) {
+	t.Helper()
+	g.run(func(r *vk.Recording) error {
+		for i := range cases {
+			gc := &cases[i]
+			a, b := g.uploadCoopMat(plan, "a", gc.a), g.uploadCoopMat(plan, "b", gc.b)
+			gc.want = append(gc.want[:0], gc.c0...)
+			GemmRef(gc.s, gc.a, gc.b, gc.want, gc.bias, gc.residual)
+			gc.out = g.upload("c", gc.c0)
+			if gc.s.Beta == 0 {
+				gc.out = g.output("c", len(gc.c0)) // C must not be read
+			}
+			if err := g.o.GemmCoopMat(r, plan, gc.s, a, b, gc.out, g.upload("bias", gc.bias), g.upload("res", gc.residual)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, gc := range cases {
+		got := g.download(gc.out, len(gc.want))
+		if e := relErr(got, gc.want); !(e < 1e-5) {
+			t.Errorf("%v under %v: relative error %.3g", gc, plan, e)
+		}
+	}
+}
+
+// TestGemmCoopMatEmulated runs the cooperative-matrix GEMM's source,
+// compiled with its subgroup emulation, over the GEMM suite's shapes
+// (every transpose, bias, GELU, residual, beta, a strided batch) on the
+// test device, for each compiled fragment shape and workgroup.
+func TestGemmCoopMatEmulated(t *testing.T) {
+	g := newGPU(t)
+	base, err := g.o.PlanCoopMat(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !base.Emulated {
+		t.Fatalf("PlanCoopMat(true) = %v, want the emulation", base)
+	}
+	cases := gemmCases(3)
+	kind := base.Variant[len(base.Variant)-len("emu32"):]
+	if base.halfInputs {
+		kind = "emu"
+	}
+	for _, sh := range coopMatShapes {
+		for _, w := range [][2]int{{2, 2}, {1, 2}} {
+			p := base
+			p.Variant, p.M, p.N, p.K, p.WM, p.WN = coopMatName(sh, kind), sh[0], sh[1], sh[2], w[0], w[1]
+			t.Run(p.String(), func(t *testing.T) { checkCoopMat(t, g, p, cases) })
+		}
+	}
+}
+
+// TestGemmCoopMatNeverChosenWithout checks that on a device without a
+// cooperative-matrix extension (both software drivers) no real variant is
+// planned: the family is never selected there.
+func TestGemmCoopMatNeverChosenWithout(t *testing.T) {
+	g := newGPU(t)
+	_, ok := g.d.Info.FindCoopMat(vk.ComponentFloat16, vk.ComponentFloat32)
+	p, err := g.o.PlanCoopMat(false)
+	if ok {
+		if err != nil || p.Emulated {
+			t.Errorf("device lists a shape but PlanCoopMat = %v, %v", p, err)
+		}
+		return
+	}
+	if !errors.Is(err, ErrNoCoopMat) {
+		t.Errorf("no cooperative matrices on %s, but PlanCoopMat(false) = %v, %v", g.d.Info.Name, p, err)
+	}
+}

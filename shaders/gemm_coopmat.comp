@@ -1,0 +1,95 @@
+#version 450
+// gemm_coopmat: the cooperative-matrix GEMM (tensor cores), fp16 A and B,
+// fp32 accumulation, the epilogue of gemm_common.glsl. A workgroup of
+// WM×WN subgroups owns a BM×BN block of C (BM = WM·MS, BN = WN·NS), one
+// MS×NS fragment per subgroup; K advances KS at a time, A and B slices
+// staged in shared memory (row-major, zero outside the matrix, transposes
+// undone while staging), the accumulators written back through shared
+// memory so that the epilogue and the bounds checks stay scalar.
+//
+// Defines: MS, NS, KS the fragment shape (one of the device's
+// cooperative-matrix shapes); COOPMAT_EMULATE for the plain-code
+// emulation (coopmat.glsl); COOPMAT_F32_INPUT for float A and B (the
+// emulation on devices without 16-bit storage).
+// Specialization: 0 the workgroup size (WM·WN·subgroup size, or
+// WM·WN·COOP_LANES emulated), 1 WM, 2 WN.
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#ifndef COOPMAT_F32_INPUT
+#extension GL_EXT_shader_16bit_storage : require
+#define ELEM float16_t
+#else
+#define ELEM float
+#endif
+#include "common.glsl"
+#include "gemm_common.glsl"
+#include "coopmat.glsl"
+
+layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
+layout(constant_id = 1) const uint WM = 2;
+layout(constant_id = 2) const uint WN = 2;
+
+const uint BM = WM * MS;
+const uint BN = WN * NS;
+const uint THREADS = gl_WorkGroupSize.x;
+
+layout(std430, set = 0, binding = 0) readonly buffer ABuf { ELEM A[]; };
+layout(std430, set = 0, binding = 1) readonly buffer BBuf { ELEM B[]; };
+
+shared ELEM As[BM * KS];
+shared ELEM Bs[KS * BN];
+shared float Cs[BM * BN];
+
+void main() {
+	uint tid = gl_LocalInvocationIndex;
+	uint sg = COOP_SUBGROUP;
+	uint sgM = sg / WN, sgN = sg % WN;
+	uint row0 = gl_WorkGroupID.y * BM;
+	uint col0 = gl_WorkGroupID.x * BN;
+	uint batch = gl_WorkGroupID.z;
+	uint aBase = batch * p.strideA;
+	uint bBase = batch * p.strideB;
+	bool transA = (p.flags & GEMM_TRANS_A) != 0u;
+	bool transB = (p.flags & GEMM_TRANS_B) != 0u;
+
+	MAT_ACC acc;
+	MAT_A a;
+	MAT_B b;
+	COOP_FILL(acc, 0.0);
+	for (uint k0 = 0u; k0 < p.K; k0 += KS) {
+		barrier();
+		// As[m*KS + kk] = A[row0+m, k0+kk]; walk the stored contiguous dimension.
+		for (uint idx = tid; idx < BM * KS; idx += THREADS) {
+			uint m = transA ? idx % BM : idx / KS;
+			uint kk = transA ? idx / BM : idx % KS;
+			uint i = row0 + m, k = k0 + kk;
+			ELEM v = ELEM(0.0);
+			if (i < p.M && k < p.K) {
+				v = transA ? A[aBase + k * p.M + i] : A[aBase + i * p.K + k];
+			}
+			As[m * KS + kk] = v;
+		}
+		// Bs[kk*BN + n] = B[k0+kk, col0+n].
+		for (uint idx = tid; idx < KS * BN; idx += THREADS) {
+			uint n = transB ? idx / KS : idx % BN;
+			uint kk = transB ? idx % KS : idx / BN;
+			uint j = col0 + n, k = k0 + kk;
+			ELEM v = ELEM(0.0);
+			if (j < p.N && k < p.K) {
+				v = transB ? B[bBase + j * p.K + k] : B[bBase + k * p.N + j];
+			}
+			Bs[kk * BN + n] = v;
+		}
+		barrier();
+		COOP_LOAD_A(a, As, sgM * MS * KS, KS);
+		COOP_LOAD_B(b, Bs, sgN * NS, BN);
+		COOP_MULADD(acc, a, b);
+	}
+	COOP_STORE(acc, Cs, sgM * MS * BN + sgN * NS, BN);
+	barrier();
+	for (uint idx = tid; idx < BM * BN; idx += THREADS) {
+		uint i = row0 + idx / BN, j = col0 + idx % BN;
+		if (i < p.M && j < p.N) {
+			gemm_store(batch, i, j, Cs[idx]);
+		}
+	}
+}
