@@ -24,6 +24,9 @@ type Ops struct {
 	maxGroups int
 	gemm      GemmConfig
 	attn      AttentionConfig
+	// coopWarned holds the cooperative-matrix variants whose failed
+	// self-check has been reported (CheckCoopMat warns once).
+	coopWarned map[string]bool
 }
 
 // New returns the ops of device d.

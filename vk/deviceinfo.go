@@ -75,6 +75,9 @@ type DeviceInfo struct {
 	CooperativeMatrix bool       `json:"cooperative_matrix"`
 	// CooperativeMatrixNV is VK_NV_cooperative_matrix (NVIDIA lists both).
 	CooperativeMatrixNV bool `json:"cooperative_matrix_nv"`
+	// DriverVersion is the driver's own version number
+	// (VkPhysicalDeviceProperties.driverVersion, vendor-encoded).
+	DriverVersion uint32 `json:"driver_version"`
 	// VulkanMemoryModel is the feature every cooperative-matrix module
 	// (compiled by glslang) needs; it is enabled when present.
 	VulkanMemoryModel bool `json:"vulkan_memory_model"`

@@ -1,0 +1,196 @@
+package ops
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/mae-vk/mae-vk/internal/atomicfile"
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// coopMatCheckTol is the relative error the self-check allows: fp16 inputs
+// are exact in fp32, so only the fp32 accumulation order differs from the
+// float64 reference.
+const coopMatCheckTol = 1e-4
+
+// coopMatVerdict is the stored outcome of one variant's self-check.
+type coopMatVerdict struct {
+	Passed bool    `json:"passed"`
+	RelErr float64 `json:"rel_err"`
+}
+
+// coopMatCheckFile is where the self-check verdicts of this device and
+// driver version are kept, beside the GEMM tuning: a new driver checks
+// again.
+func coopMatCheckFile(dir string, info vk.DeviceInfo) string {
+	return filepath.Join(dir, fmt.Sprintf("coopmat-%s-%08x.json", info.FileKey(), info.DriverVersion))
+}
+
+// CheckCoopMat reports whether plan's variant may be used on this device:
+// it runs one small product of awkward shape (B transposed, bias, GELU)
+// against GemmRef, once per device and driver version, keeping the verdict
+// in dir (no file when dir is ""). On a failure warn is called once per
+// Ops with a message naming the variant, and the caller falls back to
+// another GEMM family. An error means the check could not run.
+func (o *Ops) CheckCoopMat(plan CoopMatPlan, dir string, warn func(string)) (bool, error) {
+	return o.checkCoopMat(plan, dir, warn, GemmRef)
+}
+
+// checkCoopMat is CheckCoopMat with the reference as a parameter, so that
+// a test can force a wrong answer.
+func (o *Ops) checkCoopMat(plan CoopMatPlan, dir string, warn func(string),
+	ref func(s GemmSpec, a, b, c, bias, residual []float64)) (bool, error) {
+	verdicts := map[string]coopMatVerdict{}
+	path := ""
+	if dir != "" {
+		path = coopMatCheckFile(dir, o.d.Info)
+		if data, err := os.ReadFile(path); err == nil {
+			if err := json.Unmarshal(data, &verdicts); err != nil {
+				verdicts = map[string]coopMatVerdict{} // damaged: check again and rewrite
+			}
+		}
+	}
+	v, known := verdicts[plan.Variant]
+	if !known {
+		e, err := o.runCoopMatCheck(plan, ref)
+		if err != nil {
+			return false, fmt.Errorf("ops: self-check of %s: %w", plan.Variant, err)
+		}
+		v = coopMatVerdict{Passed: e < coopMatCheckTol, RelErr: e}
+		verdicts[plan.Variant] = v
+		if path != "" {
+			if err := saveCoopMatVerdicts(dir, path, verdicts); err != nil {
+				return false, err
+			}
+		}
+	}
+	if !v.Passed && !o.coopWarned[plan.Variant] {
+		if o.coopWarned == nil {
+			o.coopWarned = map[string]bool{}
+		}
+		o.coopWarned[plan.Variant] = true
+		if warn != nil {
+			warn(fmt.Sprintf("cooperative-matrix GEMM %s failed its self-check on %s (relative error %.3g): using the %s family instead",
+				plan.Variant, o.d.Info.Name, v.RelErr, o.gemm.Family))
+		}
+	}
+	return v.Passed, nil
+}
+
+func saveCoopMatVerdicts(dir, path string, verdicts map[string]coopMatVerdict) error {
+	data, err := json.MarshalIndent(verdicts, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("save coopmat self-check: %w", err)
+	}
+	if err := atomicfile.WriteBytes(path, data); err != nil {
+		return fmt.Errorf("save coopmat self-check: %w", err)
+	}
+	return nil
+}
+
+// runCoopMatCheck runs the check product on the device and returns its
+// relative error against ref (+Inf on a NaN).
+func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bias, residual []float64)) (float64, error) {
+	s := GemmSpec{M: 2*plan.WM*plan.M + 3, N: plan.WN*plan.N + 5, K: 3*plan.K + 7, Batch: 1, Alpha: 1,
+		TransB: true, Bias: true, GELU: true}
+	rng := rand.New(rand.NewPCG(14, 14))
+	fill := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = rng.Float64()*2 - 1
+			if plan.halfInputs {
+				v[i] = halfValue(halfBits(float32(v[i])))
+			} else {
+				v[i] = float64(float32(v[i]))
+			}
+		}
+		return v
+	}
+	a, b, bias := fill(s.M*s.K), fill(s.K*s.N), fill(s.N)
+	want := make([]float64, s.M*s.N)
+	ref(s, a, b, want, bias, nil)
+
+	var bufs []*vk.Buffer
+	defer func() {
+		for _, b := range bufs {
+			b.Release()
+		}
+	}()
+	upload := func(name string, v []float64, half bool) (*vk.Buffer, error) {
+		raw := halfBytes(v)
+		if !half {
+			raw = make([]byte, 4*len(v))
+		}
+		for len(raw)%4 != 0 {
+			raw = append(raw, 0)
+		}
+		buf, err := o.d.NewBuffer(name, len(raw))
+		if err != nil {
+			return nil, err
+		}
+		bufs = append(bufs, buf)
+		if half {
+			return buf, buf.Write(0, raw)
+		}
+		f := make([]float32, len(v))
+		for i, x := range v {
+			f[i] = float32(x)
+		}
+		return buf, buf.WriteFloat32(0, f)
+	}
+	ab, err := upload("coopmat check A", a, plan.halfInputs)
+	if err != nil {
+		return 0, err
+	}
+	bb, err := upload("coopmat check B", b, plan.halfInputs)
+	if err != nil {
+		return 0, err
+	}
+	biasb, err := upload("coopmat check bias", bias, false)
+	if err != nil {
+		return 0, err
+	}
+	cb, err := upload("coopmat check C", make([]float64, s.M*s.N), false)
+	if err != nil {
+		return 0, err
+	}
+	r, err := o.d.NewRecording()
+	if err != nil {
+		return 0, err
+	}
+	defer r.Release()
+	err = o.GemmCoopMat(r, plan, s, CoopMatInput{Data: ab, F32: !plan.halfInputs}, CoopMatInput{Data: bb, F32: !plan.halfInputs}, cb, biasb, nil)
+	if err != nil {
+		return 0, err
+	}
+	if err := r.Run(); err != nil {
+		return 0, err
+	}
+	got := make([]float32, s.M*s.N)
+	if err := cb.ReadFloat32(0, got); err != nil {
+		return 0, err
+	}
+	return relErrF32(got, want), nil
+}
+
+// relErrF32 is ‖got − want‖₂ / ‖want‖₂, +Inf when got holds a NaN or an
+// infinity.
+func relErrF32(got []float32, want []float64) float64 {
+	var num, den float64
+	for i, g := range got {
+		d := float64(g) - want[i]
+		if math.IsNaN(d) || math.IsInf(d, 0) {
+			return math.Inf(1)
+		}
+		num += d * d
+		den += want[i] * want[i]
+	}
+	return math.Sqrt(num / max(den, 1e-300))
+}
