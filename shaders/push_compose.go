@@ -4,7 +4,7 @@ package shaders
 // geometry of one window frame of mae-vk-view (see ops.Compose).
 type ComposePush struct {
 	FrameW, FrameH uint32 // the frame (window) in pixels
-	SrcW, SrcH     uint32 // the scene: mae.ReconGrid at scale 1
+	SrcW, SrcH     uint32 // the scene: mae.ReconGrid at scale 1, header row cut off
 	Scale          uint32 // nearest-neighbour enlargement of the scene, ≥ 1
 	OffX, OffY     int32  // the scene's top-left corner in the frame
 	UIW, UIH       uint32 // the UI layer

@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"image"
+	"image/draw"
 	"strings"
 
 	"github.com/mae-vk/mae-vk/loader"
@@ -19,7 +20,8 @@ type row struct {
 }
 
 // scene is what the window shows: rows of images with their masks and
-// reconstructions, drawn as mae.ReconGrid at scale 1.
+// reconstructions, drawn as mae.ReconGrid at scale 1 without its header
+// row of column labels.
 type scene struct {
 	cfg   mae.Config
 	stats loader.Stats
@@ -27,7 +29,10 @@ type scene struct {
 }
 
 // grid draws the scene: rows of original | masked | reconstruction |
-// pasted, each side cfg.ImageSize pixels, mae.ReconSeparator apart.
+// pasted, each side cfg.ImageSize pixels, mae.ReconSeparator apart. It is
+// mae.ReconGrid less the mae.ReconHeader rows of column labels on top,
+// which at scale 1 would not fit the panels: the image is the layout's
+// srcW×srcH, with row 0 starting mae.ReconSeparator pixels from the top.
 func (s *scene) grid() (*image.RGBA, error) {
 	c := s.cfg
 	l, pd, plane := c.NumPatches(), c.PatchDim(), c.Channels*c.ImageSize*c.ImageSize
@@ -43,7 +48,14 @@ func (s *scene) grid() (*image.RGBA, error) {
 		}
 		r.Mask = append(r.Mask, rw.mask...)
 	}
-	return mae.ReconGrid(c, s.stats, r)
+	full, err := mae.ReconGrid(c, s.stats, r)
+	if err != nil {
+		return nil, err
+	}
+	b := full.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()-mae.ReconHeader))
+	draw.Draw(out, out.Bounds(), full, image.Pt(b.Min.X, b.Min.Y+mae.ReconHeader), draw.Src)
+	return out, nil
 }
 
 // visible counts the visible patches of a mask.

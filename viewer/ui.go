@@ -117,7 +117,10 @@ func drawCurve(img *image.RGBA, r image.Rectangle, c *lossCurve) {
 	drawText(img, plot.Min.X, r.Max.Y-6, last)
 }
 
-// line draws a straight line (Bresenham).
+// line draws a straight line (Bresenham). Both steps of an iteration test
+// the error as it was before either: testing the y step against the error
+// the x step has just changed can step y past y1 (e.g. from (0, 0) to
+// (2, 1)), and then the loop never ends.
 func line(img *image.RGBA, x0, y0, x1, y1 int, c color.RGBA) {
 	dx, dy := abs(x1-x0), -abs(y1-y0)
 	sx, sy := sign(x1-x0), sign(y1-y0)
@@ -127,11 +130,12 @@ func line(img *image.RGBA, x0, y0, x1, y1 int, c color.RGBA) {
 		if x0 == x1 && y0 == y1 {
 			return
 		}
-		if 2*e >= dy {
+		e2 := 2 * e
+		if e2 >= dy {
 			e += dy
 			x0 += sx
 		}
-		if 2*e <= dx {
+		if e2 <= dx {
 			e += dx
 			y0 += sy
 		}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mae-vk/mae-vk/mae"
 )
 
 // reconTolerance is how far (in 8-bit levels, per channel) a pixel of the
@@ -129,6 +131,8 @@ func TestViewerReconstructsPaintedMasks(t *testing.T) {
 // the reconstruction panel and the masked panel against the picture of
 // mae-vk reconstruct --mask for the same image and mask (within
 // reconTolerance), and that every hidden patch is grey (128) on screen.
+// The picture has a mae.ReconHeader row of column labels above its
+// images; the viewer's scene has none.
 func checkScreen(t *testing.T, v *viewerProc, bin, run string, f frame, name string) {
 	t.Helper()
 	screen := v.capture(f.Width, f.Height)
@@ -146,7 +150,7 @@ func checkScreen(t *testing.T, v *viewerProc, bin, run string, f frame, name str
 		return screen.RGBAAt(f.OffX+sx*f.Scale+f.Scale/2, f.OffY+sy*f.Scale+f.Scale/2)
 	}
 	inPicture := func(panel, x, y int) color.RGBA {
-		return want.RGBAAt(f.Sep+panel*(f.Img*k+f.Sep)+x*k+k/2, f.Sep+y*k+k/2)
+		return want.RGBAAt(f.Sep+panel*(f.Img*k+f.Sep)+x*k+k/2, mae.ReconHeader+f.Sep+y*k+k/2)
 	}
 	for y := range f.Img {
 		for x := range f.Img {
