@@ -73,6 +73,13 @@ func (m *Model) allocActivations() error {
 			*dst, err = m.alloc(name, n)
 		}
 	}
+	// mkAct: a GEMM input kept for the backward pass, stored in the
+	// compute precision (precision.go).
+	mkAct := func(dst **vk.Buffer, name string, n int) {
+		if err == nil {
+			*dst, err = m.allocAct(name, n)
+		}
+	}
 	for _, sh := range []stackShape{a.enc, a.dec} {
 		blocks := make([]blockActs, sh.depth)
 		var prev *vk.Buffer
@@ -80,18 +87,18 @@ func (m *Model) allocActivations() error {
 		for i := range blocks {
 			b := &blocks[i]
 			b.x = prev
-			mk(&b.h1, "h1", sh.t*sh.d)
+			mkAct(&b.h1, "h1", sh.t*sh.d)
 			mk(&b.mean1, "mean1", sh.t)
 			mk(&b.rstd1, "rstd1", sh.t)
 			mk(&b.qkv, "qkv", sh.t*3*sh.d)
 			mk(&b.o, "attn out", sh.t*sh.d)
 			mk(&b.lse, "lse", sh.n*sh.h*sh.s)
 			mk(&b.x2, "x2", sh.t*sh.d)
-			mk(&b.h2, "h2", sh.t*sh.d)
+			mkAct(&b.h2, "h2", sh.t*sh.d)
 			mk(&b.mean2, "mean2", sh.t)
 			mk(&b.rstd2, "rstd2", sh.t)
-			mk(&b.u, "mlp pre-act", sh.t*sh.f)
-			mk(&b.a, "mlp act", sh.t*sh.f)
+			mkAct(&b.u, "mlp pre-act", sh.t*sh.f)
+			mkAct(&b.a, "mlp act", sh.t*sh.f)
 			mk(&b.out, "block out", sh.t*sh.d)
 			prev = b.out
 		}
@@ -116,7 +123,7 @@ func (m *Model) allocActivations() error {
 	mk(&a.pconv, "conv patches", s.n*s.l*s.cpp)
 	mk(&a.pvis, "visible patches", s.n*s.lk*s.cpp)
 	mk(&a.embed, "patch embedding", s.n*s.lk*c.EncDim)
-	mk(&a.latent, "latent", s.encT*c.EncDim)
+	mkAct(&a.latent, "latent", s.encT*c.EncDim)
 	mk(&a.latMean, "latent mean", s.encT)
 	mk(&a.latRs, "latent rstd", s.encT)
 	mk(&a.dembed, "decoder embed", s.encT*dd)

@@ -22,6 +22,7 @@ type TrainBench struct {
 	PlannedBytes    uint64      `json:"planned_device_bytes"` // PlanMemory's total, computed first
 	Dispatches      int         `json:"dispatches_per_step"`
 	GemmConfig      string      `json:"gemm_config"`
+	Precision       string      `json:"precision"`
 	Ops             []OpProfile `json:"ops,omitempty"`
 }
 
@@ -38,7 +39,7 @@ type OpProfile struct {
 // backward, update, with the host filling the next batch meanwhile), on
 // random images and masks. When the device profiles (vk.Options.Profile),
 // the device time of every kernel in one step is reported too.
-func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBench, error) {
+func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int, prec ops.Precision) (*TrainBench, error) {
 	if steps < 1 {
 		return nil, configErrorf("Steps", steps, "need at least 1")
 	}
@@ -48,7 +49,7 @@ func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBenc
 		return nil, err
 	}
 	before := d.MemoryStats().InUse
-	m, err := NewModel(o, cfg, n)
+	m, err := NewModelPrecision(o, cfg, n, prec)
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +118,7 @@ func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBenc
 		PlannedBytes:    plan.Total,
 		Dispatches:      st.Recording().Dispatches,
 		GemmConfig:      o.GemmConfig().String(),
+		Precision:       prec.String(),
 	}
 	res.Ops, err = profileStep(st.Recording())
 	return res, err

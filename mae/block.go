@@ -10,8 +10,10 @@ import (
 // linear records y = x·Wᵀ + b for x [rows, in] and the Linear named name
 // (weight [out, in]), with the fused epilogue of s (GELU, residual).
 func (m *Model) linear(r *vk.Recording, name string, x, y vk.Binding, rows, in, out int, residual vk.Binding) error {
-	s := ops.GemmSpec{M: rows, N: out, K: in, Batch: 1, Alpha: 1, TransB: true, Bias: true, Residual: residual != nil}
-	if err := m.o.Gemm(r, s, x, m.param(name+".weight"), y, m.param(name+".bias"), residual); err != nil {
+	w, wType := m.weight(name + ".weight")
+	s := ops.GemmSpec{M: rows, N: out, K: in, Batch: 1, Alpha: 1, TransB: true, Bias: true, Residual: residual != nil,
+		AType: m.typeOf(x), BType: wType, CType: m.typeOf(y)}
+	if err := m.o.Gemm(r, s, x, w, y, m.param(name+".bias"), residual); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
@@ -21,7 +23,7 @@ func (m *Model) linear(r *vk.Recording, name string, x, y vk.Binding, rows, in, 
 //
 //	dW = dyᵀ·x,  db = Σ_rows dy,  dx = dy·W   (dx skipped when nil)
 func (m *Model) linearBackward(r *vk.Recording, name string, x, dy, dx vk.Binding, rows, in, out int) error {
-	dw := ops.GemmSpec{M: out, N: in, K: rows, Batch: 1, Alpha: 1, TransA: true}
+	dw := ops.GemmSpec{M: out, N: in, K: rows, Batch: 1, Alpha: 1, TransA: true, BType: m.typeOf(x)}
 	if err := m.o.Gemm(r, dw, dy, x, m.grad(name+".weight"), nil, nil); err != nil {
 		return fmt.Errorf("%s weight grad: %w", name, err)
 	}
@@ -31,8 +33,9 @@ func (m *Model) linearBackward(r *vk.Recording, name string, x, dy, dx vk.Bindin
 	if dx == nil {
 		return nil
 	}
-	dxs := ops.GemmSpec{M: rows, N: in, K: out, Batch: 1, Alpha: 1}
-	if err := m.o.Gemm(r, dxs, dy, m.param(name+".weight"), dx, nil, nil); err != nil {
+	w, wType := m.weight(name + ".weight")
+	dxs := ops.GemmSpec{M: rows, N: in, K: out, Batch: 1, Alpha: 1, BType: wType}
+	if err := m.o.Gemm(r, dxs, dy, w, dx, nil, nil); err != nil {
 		return fmt.Errorf("%s input grad: %w", name, err)
 	}
 	return nil
@@ -45,7 +48,7 @@ func (m *Model) linearBackward(r *vk.Recording, name string, x, dy, dx vk.Bindin
 func (m *Model) blockForward(r *vk.Recording, sh stackShape, i int, b *blockActs) error {
 	o, eps := m.o, float32(m.Cfg.LNEps)
 	p := fmt.Sprintf("%s.%d.", sh.prefix, i)
-	if err := o.LayerNorm(r, b.x, m.param(p+"norm1.weight"), m.param(p+"norm1.bias"), b.h1, b.mean1, b.rstd1, sh.t, sh.d, eps); err != nil {
+	if err := o.LayerNormTo(r, m.typeOf(b.h1), b.x, m.param(p+"norm1.weight"), m.param(p+"norm1.bias"), b.h1, b.mean1, b.rstd1, sh.t, sh.d, eps); err != nil {
 		return err
 	}
 	if err := m.linear(r, p+"attn.qkv", b.h1, b.qkv, sh.t, sh.d, 3*sh.d, nil); err != nil {
@@ -57,13 +60,13 @@ func (m *Model) blockForward(r *vk.Recording, sh stackShape, i int, b *blockActs
 	if err := m.linear(r, p+"attn.proj", b.o, b.x2, sh.t, sh.d, sh.d, b.x); err != nil {
 		return err
 	}
-	if err := o.LayerNorm(r, b.x2, m.param(p+"norm2.weight"), m.param(p+"norm2.bias"), b.h2, b.mean2, b.rstd2, sh.t, sh.d, eps); err != nil {
+	if err := o.LayerNormTo(r, m.typeOf(b.h2), b.x2, m.param(p+"norm2.weight"), m.param(p+"norm2.bias"), b.h2, b.mean2, b.rstd2, sh.t, sh.d, eps); err != nil {
 		return err
 	}
 	if err := m.linear(r, p+"mlp.fc1", b.h2, b.u, sh.t, sh.d, sh.f, nil); err != nil {
 		return err
 	}
-	if err := o.Gelu(r, b.u, b.a, sh.t*sh.f); err != nil {
+	if err := o.GeluTo(r, m.typeOf(b.u), m.typeOf(b.a), b.u, b.a, sh.t*sh.f); err != nil {
 		return err
 	}
 	return m.linear(r, p+"mlp.fc2", b.a, b.out, sh.t, sh.f, sh.d, b.x2)
@@ -79,7 +82,7 @@ func (m *Model) blockBackward(r *vk.Recording, sh stackShape, i int, b *blockAct
 	if err := m.linearBackward(r, p+"mlp.fc2", b.a, sc.gx, sc.da, sh.t, sh.f, sh.d); err != nil {
 		return err
 	}
-	if err := o.GeluBackward(r, b.u, sc.da, sc.du, sh.t*sh.f); err != nil {
+	if err := o.GeluBackwardFrom(r, m.typeOf(b.u), b.u, sc.da, sc.du, sh.t*sh.f); err != nil {
 		return err
 	}
 	if err := m.linearBackward(r, p+"mlp.fc1", b.h2, sc.du, sc.dh, sh.t, sh.d, sh.f); err != nil {

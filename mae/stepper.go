@@ -23,6 +23,8 @@ type Stepper struct {
 	accum int
 	acc   *vk.Buffer // Σ micro-batch gradients (Accum > 1 only); the Stepper owns it
 	run   *runner
+	// scaler is fp16's dynamic loss scaling (lossscale.go); nil otherwise.
+	scaler *LossScaler
 }
 
 // StepInfo describes a submitted step; Wait fills in its results.
@@ -33,6 +35,8 @@ type StepInfo struct {
 	HostTime  time.Duration // host work to queue it: writing inputs, submitting
 	Loss      float32       // mean over the micro-batches
 	GradNorm  float32
+	LossScale float64 // fp16: the loss scale the step ran with (0 otherwise)
+	Skipped   bool    // fp16: the gradient overflowed, the update was skipped
 }
 
 // NewStepper records the training step of m twice (one per slot) with the
@@ -44,6 +48,9 @@ func NewStepper(m *Model, adam ops.AdamWConfig, accum int) (s *Stepper, err erro
 		return nil, fmt.Errorf("mae: accumulating %d micro-batches: must be at least 1", accum)
 	}
 	s = &Stepper{m: m, accum: accum}
+	if m.prec == ops.FP16 {
+		s.scaler = NewLossScaler()
+	}
 	if accum > 1 {
 		if s.acc, err = m.d.NewBuffer("accumulated grads", 4*m.Layout.TrainableLen); err != nil {
 			return nil, fmt.Errorf("mae: %w", err)
@@ -61,7 +68,7 @@ func (s *Stepper) record(rec *vk.Recording, ins []*Inputs, adam ops.AdamWConfig)
 	n := m.Layout.TrainableLen
 	grads := m.grads.Span(0, 4*n)
 	for k, in := range ins {
-		if err := m.RecordForward(rec, in); err != nil {
+		if err := m.recordStepForward(rec, in, k == 0); err != nil {
 			return err
 		}
 		if err := m.RecordBackward(rec, in); err != nil {
@@ -100,19 +107,32 @@ func (s *Stepper) Submit(images [][]float32, masks []Masking, info StepInfo, bet
 	if len(images) != s.accum || len(masks) != s.accum {
 		return StepInfo{Step: -1}, fmt.Errorf("mae: step of %d batches and %d maskings, the stepper accumulates %d", len(images), len(masks), s.accum)
 	}
-	return s.run.submit(info, func(ins []*Inputs) error {
+	if s.scaler != nil {
+		info.LossScale = s.scaler.Scale
+	}
+	done, err = s.run.submit(info, func(ins []*Inputs) error {
 		for k, in := range ins {
 			if err := s.m.SetBatch(in, images[k], masks[k]); err != nil {
 				return err
 			}
 		}
+		if err := s.setLossScale(ins, info); err != nil {
+			return err
+		}
 		return SetHyper(ins[0], info.LR, beta1, beta2, int(info.Step), maxNorm)
 	})
+	return s.account(done), err
 }
 
 // Flush waits for every submitted step and returns their results, oldest
 // first.
-func (s *Stepper) Flush() ([]StepInfo, error) { return s.run.flush() }
+func (s *Stepper) Flush() ([]StepInfo, error) {
+	done, err := s.run.flush()
+	for i := range done {
+		done[i] = s.account(done[i])
+	}
+	return done, err
+}
 
 // UpdateGradient downloads the gradient the last update used (the mean
 // over the micro-batches), over the trainable parameters. No step may be

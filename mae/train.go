@@ -133,7 +133,11 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	}
 	t.sched = Schedule{Base: cfg.BaseLR(), Min: cfg.MinLR, Warmup: cfg.WarmupEpochs, Epochs: float64(cfg.Epochs)}
 
-	if t.model, err = NewModel(t.o, cfg.Model, cfg.Batch); err != nil {
+	prec, err := t.precision()
+	if err != nil {
+		return err
+	}
+	if t.model, err = NewModelPrecision(t.o, cfg.Model, cfg.Batch, prec); err != nil {
 		return err
 	}
 	params := (*Params)(nil)
@@ -375,7 +379,8 @@ func (t *trainer) report(done StepInfo) error {
 		t.epochLoss += loss
 		t.epochSteps++
 	}
-	r := StepReport{Step: done.Step, Epoch: t.epoch, Loss: done.Loss, GradNorm: done.GradNorm, LR: done.LR, ImagesPerSec: ips, Time: time.Now(), Skipped: skipped}
+	r := StepReport{Step: done.Step, Epoch: t.epoch, Loss: done.Loss, GradNorm: done.GradNorm, LR: done.LR, ImagesPerSec: ips, Time: time.Now(), Skipped: skipped,
+		LossScale: done.LossScale}
 	if err := t.call("step", func(h Hook) error {
 		if h.Step == nil {
 			return nil

@@ -30,6 +30,7 @@ func variantsAsked() []string {
 			names = append(names, gemmRegName(form, vec, false), gemmRegName(form, vec, true))
 		}
 	}
+	names = append(names, halfVariantsAsked()...)
 	for pass := range attnPassNames {
 		p := attnPass(pass)
 		names = append(names, attnName(p, "gpu", false), attnName(p, "cpu", false), attnName(p, "cpu", true))

@@ -16,6 +16,7 @@ func weightsFlags() []cli.Flag {
 	return append(modelFlags(),
 		&cli.StringFlag{Name: "weights", Usage: "model.safetensors (mae-vk's or a PyTorch state dict), a checkpoint or a run directory (required)"},
 		&cli.Uint64Flag{Name: "seed", Usage: "seeds the masking"},
+		precisionFlag(),
 	)
 }
 
@@ -119,7 +120,11 @@ func runEval(c *cli.Context) error {
 		return err
 	}
 	defer d.Close()
-	cfg := mae.EvalConfig{
+	prec, err := precisionFromFlags(c, d.Info)
+	if err != nil {
+		return err
+	}
+	cfg := mae.EvalConfig{Precision: prec,
 		Params: p, Data: c.String("data"), Split: c.String("split"), Batch: c.Int("batch"),
 		Seed: c.Uint64("seed"), Workers: c.Int("workers"),
 		Warn: func(msg string) { fmt.Fprintln(os.Stderr, "warning:", msg) },

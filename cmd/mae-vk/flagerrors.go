@@ -24,7 +24,7 @@ var flagOfField = map[string]string{
 	"WeightDecay": "weight-decay", "Beta1": "beta1", "Beta2": "beta2", "ClipGrad": "clip-grad",
 	"Seed": "seed", "Out": "out", "Resume": "resume", "Keep": "keep",
 	"ReconEvery": "recon-every", "SaveEvery": "save-every", "SaveInterval": "save-every",
-	"EvalEvery": "eval-every", "Weights": "weights",
+	"EvalEvery": "eval-every", "Weights": "weights", "Precision": "precision",
 }
 
 // withFlagNames rewrites err when it is a *mae.ConfigError (or joins

@@ -83,7 +83,11 @@ func runReconstruct(c *cli.Context) error {
 		return err
 	}
 	defer d.Close()
-	recs, err := mae.ReconstructImages(o, p, images, len(paths), c.Uint64("seed"))
+	prec, err := precisionFromFlags(c, d.Info)
+	if err != nil {
+		return err
+	}
+	recs, err := mae.ReconstructImagesAt(o, p, prec, images, len(paths), c.Uint64("seed"))
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,7 @@ func trainCommand() *cli.Command {
 			&cli.StringFlag{Name: "save-every", Value: time.Duration(def.SaveInterval).String(), Usage: "also save a checkpoint every this many steps (e.g. 500) or this long (e.g. 30m); 0: at epoch ends only"},
 			&cli.Int64Flag{Name: "eval-every", Usage: "evaluate the test split every this many steps, into metrics.jsonl and loss.png (0: never)"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
+			precisionFlag(),
 		}...),
 		Action: runTrain,
 	}
@@ -62,7 +63,7 @@ func trainConfigFromFlags(c *cli.Context) (mae.TrainConfig, error) {
 	cfg.BLR, cfg.LR, cfg.MinLR, cfg.WarmupEpochs = c.Float64("blr"), c.Float64("lr"), c.Float64("min-lr"), c.Float64("warmup-epochs")
 	cfg.WeightDecay, cfg.Beta1, cfg.Beta2, cfg.ClipGrad = c.Float64("weight-decay"), c.Float64("beta1"), c.Float64("beta2"), c.Float64("clip-grad")
 	cfg.Seed, cfg.Out, cfg.Resume, cfg.Keep = c.Uint64("seed"), c.String("out"), c.String("resume"), c.Int("keep")
-	cfg.ReconEvery, cfg.EvalEvery = c.Int64("recon-every"), c.Int64("eval-every")
+	cfg.ReconEvery, cfg.EvalEvery, cfg.Precision = c.Int64("recon-every"), c.Int64("eval-every"), c.String("precision")
 	if cfg.SaveEvery, cfg.SaveInterval, err = parseSaveEvery(c.String("save-every")); err != nil {
 		return cfg, err
 	}
