@@ -73,8 +73,15 @@ func (m *Model) allocActivations() error {
 			*dst, err = m.alloc(name, n)
 		}
 	}
+	// mkAct: a GEMM input kept for the backward pass, stored in the
+	// compute precision (precision.go).
+	mkAct := func(dst **vk.Buffer, name string, n int) {
+		if err == nil {
+			*dst, err = m.allocAct(name, n)
+		}
+	}
 	for _, sh := range []stackShape{a.enc, a.dec} {
-		blocks, sc := allocStack(sh, mk)
+		blocks, sc := allocStack(sh, mk, mkAct)
 		if sh.prefix == "blocks" {
 			a.encB, a.encS = blocks, sc
 		} else {
@@ -86,7 +93,7 @@ func (m *Model) allocActivations() error {
 	mk(&a.pconv, "conv patches", s.n*s.l*s.cpp)
 	mk(&a.pvis, "visible patches", s.n*s.lk*s.cpp)
 	mk(&a.embed, "patch embedding", s.n*s.lk*c.EncDim)
-	mk(&a.latent, "latent", s.encT*c.EncDim)
+	mkAct(&a.latent, "latent", s.encT*c.EncDim)
 	mk(&a.latMean, "latent mean", s.encT)
 	mk(&a.latRs, "latent rstd", s.encT)
 	mk(&a.dembed, "decoder embed", s.encT*dd)

@@ -22,6 +22,7 @@ type TrainBench struct {
 	PlannedBytes    uint64      `json:"planned_device_bytes"` // PlanMemory's total, computed first
 	Dispatches      int         `json:"dispatches_per_step"`
 	GemmConfig      string      `json:"gemm_config"`
+	Precision       string      `json:"precision"`
 	Ops             []OpProfile `json:"ops,omitempty"`
 
 	// Data-parallel runs only (BenchTrainGroup).
@@ -50,25 +51,25 @@ type OpProfile struct {
 // backward, update, with the host filling the next batch meanwhile), on
 // random images and masks. When the device profiles (vk.Options.Profile),
 // the device time of every kernel in one step is reported too.
-func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int) (*TrainBench, error) {
-	return BenchTrainGroup(o, cfg, preset, n, steps, nil)
+func BenchTrain(o *ops.Ops, cfg Config, preset string, n, steps int, prec ops.Precision) (*TrainBench, error) {
+	return BenchTrainGroup(o, cfg, preset, n, steps, prec, nil)
 }
 
 // BenchTrainGroup is BenchTrain for one process of a data-parallel group
 // (nil: one process): every step averages the gradient over g, and the
 // result holds every rank's images/s, the global images/s and the
 // allreduce's time and bandwidth. All processes of g must call it alike.
-func BenchTrainGroup(o *ops.Ops, cfg Config, preset string, n, steps int, g Group) (*TrainBench, error) {
+func BenchTrainGroup(o *ops.Ops, cfg Config, preset string, n, steps int, prec ops.Precision, g Group) (*TrainBench, error) {
 	if steps < 1 {
 		return nil, configErrorf("Steps", steps, "need at least 1")
 	}
 	d := o.Device()
-	plan, err := PlanRun(d, cfg, n, 1, FP32Bytes)
+	plan, err := PlanRun(d, cfg, n, 1, StorageBytesOf(prec))
 	if err != nil {
 		return nil, err
 	}
 	before := d.MemoryStats().InUse
-	m, err := NewModel(o, cfg, n)
+	m, err := NewModelPrecision(o, cfg, n, prec)
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +140,7 @@ func BenchTrainGroup(o *ops.Ops, cfg Config, preset string, n, steps int, g Grou
 		PlannedBytes:    plan.Total,
 		Dispatches:      st.Recording().Dispatches,
 		GemmConfig:      o.GemmConfig().String(),
+		Precision:       prec.String(),
 	}
 	res.Ops, err = profileStep(st.Recording())
 	if err != nil || g == nil {

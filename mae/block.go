@@ -16,11 +16,33 @@ type blockEnv struct {
 	param, grad     func(name string) vk.Span
 	eps             float32
 	lnWork, colWork *vk.Buffer
+	// weight and prec say where a GEMM weight is read from and in which
+	// precision, and the storage precision of a buffer (precision.go);
+	// nil: everything fp32 in param.
+	weight func(name string) (vk.Span, ops.Precision)
+	prec   func(b vk.Binding) ops.Precision
+}
+
+// weightOf is the GEMM operand of the weight tensor name and its precision.
+func (e blockEnv) weightOf(name string) (vk.Span, ops.Precision) {
+	if e.weight == nil {
+		return e.param(name), ops.FP32
+	}
+	return e.weight(name)
+}
+
+// typeOf is the storage precision of b.
+func (e blockEnv) typeOf(b vk.Binding) ops.Precision {
+	if e.prec == nil {
+		return ops.FP32
+	}
+	return e.prec(b)
 }
 
 // env is the model's block environment.
 func (m *Model) env() blockEnv {
-	return blockEnv{o: m.o, param: m.param, grad: m.grad, eps: float32(m.Cfg.LNEps), lnWork: m.acts.lnWork, colWork: m.acts.colWork}
+	return blockEnv{o: m.o, param: m.param, grad: m.grad, eps: float32(m.Cfg.LNEps), lnWork: m.acts.lnWork, colWork: m.acts.colWork,
+		weight: m.weight, prec: m.typeOf}
 }
 
 func (m *Model) linear(r *vk.Recording, name string, x, y vk.Binding, rows, in, out int, residual vk.Binding) error {
@@ -42,8 +64,10 @@ func (m *Model) blockBackward(r *vk.Recording, sh stackShape, i int, b *blockAct
 // linear records y = x·Wᵀ + b for x [rows, in] and the Linear named name
 // (weight [out, in]), plus residual when it is not nil.
 func (e blockEnv) linear(r *vk.Recording, name string, x, y vk.Binding, rows, in, out int, residual vk.Binding) error {
-	s := ops.GemmSpec{M: rows, N: out, K: in, Batch: 1, Alpha: 1, TransB: true, Bias: true, Residual: residual != nil}
-	if err := e.o.Gemm(r, s, x, e.param(name+".weight"), y, e.param(name+".bias"), residual); err != nil {
+	w, wType := e.weightOf(name + ".weight")
+	s := ops.GemmSpec{M: rows, N: out, K: in, Batch: 1, Alpha: 1, TransB: true, Bias: true, Residual: residual != nil,
+		AType: e.typeOf(x), BType: wType, CType: e.typeOf(y)}
+	if err := e.o.Gemm(r, s, x, w, y, e.param(name+".bias"), residual); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
@@ -53,7 +77,7 @@ func (e blockEnv) linear(r *vk.Recording, name string, x, y vk.Binding, rows, in
 //
 //	dW = dyᵀ·x,  db = Σ_rows dy,  dx = dy·W   (dx skipped when nil)
 func (e blockEnv) linearBackward(r *vk.Recording, name string, x, dy, dx vk.Binding, rows, in, out int) error {
-	dw := ops.GemmSpec{M: out, N: in, K: rows, Batch: 1, Alpha: 1, TransA: true}
+	dw := ops.GemmSpec{M: out, N: in, K: rows, Batch: 1, Alpha: 1, TransA: true, BType: e.typeOf(x)}
 	if err := e.o.Gemm(r, dw, dy, x, e.grad(name+".weight"), nil, nil); err != nil {
 		return fmt.Errorf("%s weight grad: %w", name, err)
 	}
@@ -63,8 +87,9 @@ func (e blockEnv) linearBackward(r *vk.Recording, name string, x, dy, dx vk.Bind
 	if dx == nil {
 		return nil
 	}
-	dxs := ops.GemmSpec{M: rows, N: in, K: out, Batch: 1, Alpha: 1}
-	if err := e.o.Gemm(r, dxs, dy, e.param(name+".weight"), dx, nil, nil); err != nil {
+	w, wType := e.weightOf(name + ".weight")
+	dxs := ops.GemmSpec{M: rows, N: in, K: out, Batch: 1, Alpha: 1, BType: wType}
+	if err := e.o.Gemm(r, dxs, dy, w, dx, nil, nil); err != nil {
 		return fmt.Errorf("%s input grad: %w", name, err)
 	}
 	return nil
@@ -86,7 +111,7 @@ type blockDropPath struct {
 func (e blockEnv) blockForward(r *vk.Recording, sh stackShape, i int, b *blockActs, dp *blockDropPath) error {
 	o, eps := e.o, e.eps
 	p := fmt.Sprintf("%s.%d.", sh.prefix, i)
-	if err := o.LayerNorm(r, b.x, e.param(p+"norm1.weight"), e.param(p+"norm1.bias"), b.h1, b.mean1, b.rstd1, sh.t, sh.d, eps); err != nil {
+	if err := o.LayerNormTo(r, e.typeOf(b.h1), b.x, e.param(p+"norm1.weight"), e.param(p+"norm1.bias"), b.h1, b.mean1, b.rstd1, sh.t, sh.d, eps); err != nil {
 		return err
 	}
 	if err := e.linear(r, p+"attn.qkv", b.h1, b.qkv, sh.t, sh.d, 3*sh.d, nil); err != nil {
@@ -98,13 +123,13 @@ func (e blockEnv) blockForward(r *vk.Recording, sh stackShape, i int, b *blockAc
 	if err := e.residualBranch(r, p+"attn.proj", b.o, b.x, b.x2, sh, sh.d, dpScale(dp, false), dp); err != nil {
 		return err
 	}
-	if err := o.LayerNorm(r, b.x2, e.param(p+"norm2.weight"), e.param(p+"norm2.bias"), b.h2, b.mean2, b.rstd2, sh.t, sh.d, eps); err != nil {
+	if err := o.LayerNormTo(r, e.typeOf(b.h2), b.x2, e.param(p+"norm2.weight"), e.param(p+"norm2.bias"), b.h2, b.mean2, b.rstd2, sh.t, sh.d, eps); err != nil {
 		return err
 	}
 	if err := e.linear(r, p+"mlp.fc1", b.h2, b.u, sh.t, sh.d, sh.f, nil); err != nil {
 		return err
 	}
-	if err := o.Gelu(r, b.u, b.a, sh.t*sh.f); err != nil {
+	if err := o.GeluTo(r, e.typeOf(b.u), e.typeOf(b.a), b.u, b.a, sh.t*sh.f); err != nil {
 		return err
 	}
 	return e.residualBranch(r, p+"mlp.fc2", b.a, b.x2, b.out, sh, sh.f, dpScale(dp, true), dp)
@@ -155,7 +180,7 @@ func (e blockEnv) blockBackward(r *vk.Recording, sh stackShape, i int, b *blockA
 	if err := e.linearBackward(r, p+"mlp.fc2", b.a, dMLP, sc.da, sh.t, sh.f, sh.d); err != nil {
 		return err
 	}
-	if err := o.GeluBackward(r, b.u, sc.da, sc.du, sh.t*sh.f); err != nil {
+	if err := o.GeluBackwardFrom(r, e.typeOf(b.u), b.u, sc.da, sc.du, sh.t*sh.f); err != nil {
 		return err
 	}
 	if err := e.linearBackward(r, p+"mlp.fc1", b.h2, sc.du, sc.dh, sh.t, sh.d, sh.f); err != nil {

@@ -32,6 +32,9 @@ type EvalConfig struct {
 	// with (as PyTorch writes); nil infers it from the shapes (see
 	// InferConfig). The metadata of a file that has it always wins.
 	Model *Config
+	// Precision is the compute precision (mixed precision: precision.go);
+	// the zero value is fp32.
+	Precision ops.Precision
 	// MaskRatio, when in (0, 1), replaces the mask ratio of the model,
 	// whichever way its config was found; 0 keeps it.
 	MaskRatio float64
@@ -171,7 +174,7 @@ func Evaluate(ctx context.Context, o *ops.Ops, cfg EvalConfig) (EvalResult, erro
 		return res, &ConfigError{Field: "Data", Value: cfg.Data, Err: err}
 	}
 	defer ld.Close()
-	m, err := NewModel(o, mc, batch)
+	m, err := NewModelPrecision(o, mc, batch, cfg.Precision)
 	if err != nil {
 		return res, err
 	}

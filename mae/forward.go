@@ -1,8 +1,6 @@
 package mae
 
 import (
-	"fmt"
-
 	"github.com/mae-vk/mae-vk/vk"
 )
 
@@ -16,11 +14,11 @@ import (
 //
 // It leaves the loss in in.Loss and d loss/d pred in the model for
 // RecordBackward.
+//
+// In a 16-bit precision it first casts the master weights to 16 bits; in
+// fp16 it scales d loss/d pred by the loss scale in in.LossScale.
 func (m *Model) RecordForward(r *vk.Recording, in *Inputs) error {
-	if err := m.recordForward(r, in); err != nil {
-		return fmt.Errorf("mae forward: %w", err)
-	}
-	return nil
+	return m.recordStepForward(r, in, true)
 }
 
 func (m *Model) recordForward(r *vk.Recording, in *Inputs) error {
@@ -52,7 +50,7 @@ func (m *Model) recordForward(r *vk.Recording, in *Inputs) error {
 		}
 	}
 	encOut := a.encB[len(a.encB)-1].out
-	if err := o.LayerNorm(r, encOut, m.param("norm.weight"), m.param("norm.bias"), a.latent, a.latMean, a.latRs, s.encT, D, float32(c.LNEps)); err != nil {
+	if err := o.LayerNormTo(r, m.typeOf(a.latent), encOut, m.param("norm.weight"), m.param("norm.bias"), a.latent, a.latMean, a.latRs, s.encT, D, float32(c.LNEps)); err != nil {
 		return err
 	}
 	// Decoder.

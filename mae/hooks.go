@@ -66,6 +66,9 @@ type StepReport struct {
 	// Skipped is set when the step's gradient was not finite: the weights
 	// and optimizer state were left as they were.
 	Skipped bool
+	// LossScale is the fp16 loss scale the step ran with (0 in fp32 and
+	// bf16; see LossScaler).
+	LossScale float64
 }
 
 // EpochReport is one completed epoch.

@@ -19,6 +19,7 @@ type Inputs struct {
 	Hyper      *vk.Buffer // ops.AdamWHyperFloats
 	Loss       *vk.Buffer // [1]
 	Norm       *vk.Buffer // [1] gradient norm before clipping
+	LossScale  *vk.Buffer // {S, 1/S} of fp16 loss scaling (lossscale.go); nil otherwise
 }
 
 // NewInputs allocates one set of step inputs for the model's batch size.
@@ -39,6 +40,9 @@ func (m *Model) NewInputs() (*Inputs, error) {
 	mk(&in.Hyper, "adamw hyper", ops.AdamWHyperFloats)
 	mk(&in.Loss, "loss", 1)
 	mk(&in.Norm, "grad norm", 1)
+	if err == nil {
+		err = m.newLossScaleInput(in)
+	}
 	if err != nil {
 		in.Release()
 		return nil, fmt.Errorf("mae: step inputs: %w", err)
@@ -49,7 +53,7 @@ func (m *Model) NewInputs() (*Inputs, error) {
 // Release frees the buffers of in; a second call does nothing. The device
 // must be done with them.
 func (in *Inputs) Release() {
-	for _, b := range []**vk.Buffer{&in.Images, &in.IDsKeep, &in.IDsRestore, &in.Mask, &in.Hyper, &in.Loss, &in.Norm} {
+	for _, b := range []**vk.Buffer{&in.Images, &in.IDsKeep, &in.IDsRestore, &in.Mask, &in.Hyper, &in.Loss, &in.Norm, &in.LossScale} {
 		if *b != nil {
 			(*b).Release()
 			*b = nil

@@ -21,6 +21,18 @@ type StorageBytes struct {
 // FP32Bytes is mae-vk's full-precision run: everything in float32.
 var FP32Bytes = StorageBytes{Activation: 4}
 
+// StorageBytesOf is the storage of a run in precision p. A 16-bit run
+// keeps a 2-byte copy of the weights; of its activations only the GEMM
+// inputs kept for the backward pass (h1, h2, MLP pre-act and act) are
+// 16-bit, the rest and every gradient fp32, so activations are planned at
+// 4 bytes: an upper bound, never an underestimate.
+func StorageBytesOf(p ops.Precision) StorageBytes {
+	if !p.Half() {
+		return FP32Bytes
+	}
+	return StorageBytes{Activation: 4, WeightCopy: p.Bytes()}
+}
+
 // RunShape is what a run's device memory depends on besides the model.
 type RunShape struct {
 	Batch int          // images per micro-batch

@@ -24,6 +24,7 @@ type MetricsRecord struct {
 	Time      time.Time // wall-clock time of the record
 	Eval      bool      // an evaluation record: Loss is the held-out loss
 	Skipped   bool      // the step's gradient was not finite and was not applied
+	LossScale float64   // fp16: the step's loss scale (0 otherwise)
 }
 
 // metricsLine is MetricsRecord on disk.
@@ -37,6 +38,7 @@ type metricsLine struct {
 	Time      time.Time `json:"time"`
 	Eval      bool      `json:"eval,omitempty"`
 	Skipped   bool      `json:"skipped,omitempty"`
+	LossScale float64   `json:"loss_scale,omitempty"`
 }
 
 // MetricsWriter appends records to a metrics.jsonl file, one JSON object
@@ -91,7 +93,7 @@ func dropPartialLine(f *os.File) error {
 func (w *MetricsWriter) Write(r MetricsRecord) error {
 	b, err := json.Marshal(metricsLine{
 		Step: r.Step, Epoch: r.Epoch, Loss: jsonFloat(r.Loss), LR: jsonFloat(r.LR),
-		ImgPerSec: jsonFloat(r.ImgPerSec), GradNorm: jsonFloat(r.GradNorm), Time: r.Time, Eval: r.Eval, Skipped: r.Skipped,
+		ImgPerSec: jsonFloat(r.ImgPerSec), GradNorm: jsonFloat(r.GradNorm), Time: r.Time, Eval: r.Eval, Skipped: r.Skipped, LossScale: r.LossScale,
 	})
 	if err != nil {
 		return fmt.Errorf("mae: encoding metrics: %w", err)
@@ -146,7 +148,7 @@ func ReadMetrics(path string) ([]MetricsRecord, error) {
 		}
 		out = append(out, MetricsRecord{
 			Step: m.Step, Epoch: m.Epoch, Loss: float64(m.Loss), LR: float64(m.LR),
-			ImgPerSec: float64(m.ImgPerSec), GradNorm: float64(m.GradNorm), Time: m.Time, Eval: m.Eval, Skipped: m.Skipped,
+			ImgPerSec: float64(m.ImgPerSec), GradNorm: float64(m.GradNorm), Time: m.Time, Eval: m.Eval, Skipped: m.Skipped, LossScale: m.LossScale,
 		})
 	}
 	return out, nil

@@ -28,6 +28,12 @@ type Model struct {
 
 	seq  seqDims // encoder and decoder sequence shapes
 	acts activations
+
+	// Mixed precision (precision.go): the compute precision, the 16-bit
+	// weight copy (nil in fp32) and the set of 16-bit buffers.
+	prec     ops.Precision
+	params16 *vk.Buffer
+	halfBufs map[*vk.Buffer]bool
 }
 
 // seqDims are the sequence shapes of one batch.
@@ -39,12 +45,12 @@ type seqDims struct {
 // NewModel allocates a model for batches of n images on the device of o,
 // with every parameter zero; load weights with SetParams.
 func NewModel(o *ops.Ops, cfg Config, n int) (*Model, error) {
-	return newModelKeep(o, cfg, n, cfg.KeepCount())
+	return newModelKeep(o, cfg, n, cfg.KeepCount(), ops.FP32)
 }
 
 // newModelKeep is NewModel with lk patches of each image through the
 // encoder.
-func newModelKeep(o *ops.Ops, cfg Config, n, lk int) (*Model, error) {
+func newModelKeep(o *ops.Ops, cfg Config, n, lk int, prec ops.Precision) (*Model, error) {
 	layout, err := NewLayout(cfg)
 	if err != nil {
 		return nil, err
@@ -59,7 +65,7 @@ func newModelKeep(o *ops.Ops, cfg Config, n, lk int) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Cfg: cfg, Layout: layout, Batch: n, o: o, d: o.Device()}
+	m := &Model{Cfg: cfg, Layout: layout, Batch: n, o: o, d: o.Device(), prec: prec}
 	l := cfg.NumPatches()
 	m.seq = seqDims{n: n, l: l, lk: lk, p: cfg.PatchDim(), cpp: cfg.PatchDim(), encT: n * (1 + lk), decT: n * (1 + l)}
 	if err := m.allocate(); err != nil {
@@ -110,6 +116,9 @@ func (m *Model) allocate() error {
 		}
 	}
 	if err := m.zero(m.params, m.grads, m.m, m.v); err != nil {
+		return err
+	}
+	if err := m.allocParams16(); err != nil {
 		return err
 	}
 	return m.allocActivations()

@@ -11,9 +11,13 @@ import (
 // (into in.Norm) and one AdamW step over every trainable parameter: weight
 // decay on the tensors that take it, clipping to the max norm in in.Hyper
 // when that is positive, and the learning rate and bias corrections the
-// host wrote into in.Hyper for this step.
+// host wrote into in.Hyper for this step. With fp16 loss scaling the
+// gradient is first unscaled; a non-finite norm skips the step.
 func (m *Model) recordUpdate(r *vk.Recording, in *Inputs, cfg ops.AdamWConfig, grads vk.Span) error {
 	n := m.Layout.TrainableLen
+	if err := m.recordUnscale(r, in, grads); err != nil {
+		return err
+	}
 	if err := m.o.GradNorm(r, grads, in.Norm, m.acts.normWork, n); err != nil {
 		return fmt.Errorf("mae update: %w", err)
 	}

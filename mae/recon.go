@@ -89,6 +89,11 @@ type ImageRecon struct {
 // Evaluate with the same seed and data. It panics if len(images) is not
 // n·C·H·W. A non-finite loss of an image is an error, as in Evaluate.
 func ReconstructImages(o *ops.Ops, p *Params, images []float32, n int, seed uint64) ([]ImageRecon, error) {
+	return ReconstructImagesAt(o, p, ops.FP32, images, n, seed)
+}
+
+// ReconstructImagesAt is ReconstructImages computing in precision prec.
+func ReconstructImagesAt(o *ops.Ops, p *Params, prec ops.Precision, images []float32, n int, seed uint64) ([]ImageRecon, error) {
 	c := p.Config
 	plane := c.Channels * c.ImageSize * c.ImageSize
 	if n < 1 || len(images) != n*plane {
@@ -97,7 +102,7 @@ func ReconstructImages(o *ops.Ops, p *Params, images []float32, n int, seed uint
 	batch := min(n, ReconBatch)
 	steps := (n + batch - 1) / batch
 	mk := EvalMasking(c, steps*batch, seed, 0)
-	m, err := NewModel(o, c, batch)
+	m, err := NewModelPrecision(o, c, batch, prec)
 	if err != nil {
 		return nil, err
 	}

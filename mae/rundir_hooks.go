@@ -31,7 +31,7 @@ func MetricsHook(rd *RunDir) Hook {
 		},
 		Step: func(s *State, r StepReport) error {
 			return w.Write(MetricsRecord{Step: r.Step, Epoch: r.Epoch, Loss: float64(r.Loss), LR: r.LR, ImgPerSec: r.ImagesPerSec,
-				GradNorm: float64(r.GradNorm), Time: r.Time, Skipped: r.Skipped})
+				GradNorm: float64(r.GradNorm), Time: r.Time, Skipped: r.Skipped, LossScale: r.LossScale})
 		},
 		Eval: func(s *State, r EvalReport) error {
 			return w.Write(MetricsRecord{Step: r.Step, Epoch: r.Epoch, Loss: r.Result.Loss, Eval: true, Time: time.Now()})

@@ -9,26 +9,28 @@ import (
 
 // allocStack allocates, through mk, the activations of every block of a
 // stack (each block's input is the previous block's out) and the backward
-// scratch the blocks share.
-func allocStack(sh stackShape, mk func(dst **vk.Buffer, name string, n int)) ([]blockActs, blockScratch) {
+// scratch the blocks share. mkAct allocates the GEMM inputs kept for the
+// backward pass (h1, h2, the MLP pre-activation and activation), which a
+// model may store in its compute precision (precision.go).
+func allocStack(sh stackShape, mk, mkAct func(dst **vk.Buffer, name string, n int)) ([]blockActs, blockScratch) {
 	blocks := make([]blockActs, sh.depth)
 	var prev *vk.Buffer
 	mk(&prev, sh.prefix+" input", sh.t*sh.d)
 	for i := range blocks {
 		b := &blocks[i]
 		b.x = prev
-		mk(&b.h1, "h1", sh.t*sh.d)
+		mkAct(&b.h1, "h1", sh.t*sh.d)
 		mk(&b.mean1, "mean1", sh.t)
 		mk(&b.rstd1, "rstd1", sh.t)
 		mk(&b.qkv, "qkv", sh.t*3*sh.d)
 		mk(&b.o, "attn out", sh.t*sh.d)
 		mk(&b.lse, "lse", sh.n*sh.h*sh.s)
 		mk(&b.x2, "x2", sh.t*sh.d)
-		mk(&b.h2, "h2", sh.t*sh.d)
+		mkAct(&b.h2, "h2", sh.t*sh.d)
 		mk(&b.mean2, "mean2", sh.t)
 		mk(&b.rstd2, "rstd2", sh.t)
-		mk(&b.u, "mlp pre-act", sh.t*sh.f)
-		mk(&b.a, "mlp act", sh.t*sh.f)
+		mkAct(&b.u, "mlp pre-act", sh.t*sh.f)
+		mkAct(&b.a, "mlp act", sh.t*sh.f)
 		mk(&b.out, "block out", sh.t*sh.d)
 		prev = b.out
 	}
@@ -88,7 +90,7 @@ func NewStack(o *ops.Ops, s StackShape, param, grad func(name string) vk.Span) (
 			st.owned = append(st.owned, b)
 		}
 	}
-	st.blocks, st.sc = allocStack(st.sh, mk)
+	st.blocks, st.sc = allocStack(st.sh, mk, mk)
 	sh := st.sh
 	cw := 0
 	for _, cols := range []int{3 * sh.d, sh.f, sh.d} {

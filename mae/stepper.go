@@ -27,6 +27,8 @@ type Stepper struct {
 	acc   *vk.Buffer // Σ micro-batch gradients (Accum > 1 only); the Stepper owns it
 	run   *runner
 	split *groupSplit // nil: one process
+	// scaler is fp16's dynamic loss scaling (lossscale.go); nil otherwise.
+	scaler *LossScaler
 }
 
 // StepInfo describes a submitted step; Wait fills in its results.
@@ -40,6 +42,8 @@ type StepInfo struct {
 	Allreduce time.Duration
 	Loss      float32 // mean over the micro-batches (and the group's processes)
 	GradNorm  float32
+	LossScale float64 // fp16: the loss scale the step ran with (0 otherwise)
+	Skipped   bool    // fp16: the gradient overflowed, the update was skipped
 }
 
 // NewStepper records the training step of m twice (one per slot) with the
@@ -59,6 +63,9 @@ func NewGroupStepper(m *Model, adam ops.AdamWConfig, accum int, g Group) (s *Ste
 	s = &Stepper{m: m, accum: accum}
 	if g != nil {
 		s.split = &groupSplit{g: g, m: m, accum: accum}
+	}
+	if m.prec == ops.FP16 {
+		s.scaler = NewLossScaler()
 	}
 	if accum > 1 {
 		if s.acc, err = m.d.NewBuffer("accumulated grads", 4*m.Layout.TrainableLen); err != nil {
@@ -80,7 +87,7 @@ func (s *Stepper) record(rec *vk.Recording, ins []*Inputs, adam ops.AdamWConfig)
 	n := m.Layout.TrainableLen
 	grads := m.grads.Span(0, 4*n)
 	for k, in := range ins {
-		if err := m.RecordForward(rec, in); err != nil {
+		if err := m.recordStepForward(rec, in, k == 0); err != nil {
 			return err
 		}
 		if err := m.RecordBackward(rec, in); err != nil {
@@ -133,19 +140,32 @@ func (s *Stepper) Submit(images [][]float32, masks []Masking, info StepInfo, bet
 	if len(images) != s.accum || len(masks) != s.accum {
 		return StepInfo{Step: -1}, fmt.Errorf("mae: step of %d batches and %d maskings, the stepper accumulates %d", len(images), len(masks), s.accum)
 	}
-	return s.run.submit(info, func(ins []*Inputs) error {
+	if s.scaler != nil {
+		info.LossScale = s.scaler.Scale
+	}
+	done, err = s.run.submit(info, func(ins []*Inputs) error {
 		for k, in := range ins {
 			if err := s.m.SetBatch(in, images[k], masks[k]); err != nil {
 				return err
 			}
 		}
+		if err := s.setLossScale(ins, info); err != nil {
+			return err
+		}
 		return SetHyper(ins[0], info.LR, beta1, beta2, int(info.Step), maxNorm)
 	})
+	return s.account(done), err
 }
 
 // Flush waits for every submitted step and returns their results, oldest
 // first.
-func (s *Stepper) Flush() ([]StepInfo, error) { return s.run.flush() }
+func (s *Stepper) Flush() ([]StepInfo, error) {
+	done, err := s.run.flush()
+	for i := range done {
+		done[i] = s.account(done[i])
+	}
+	return done, err
+}
 
 // UpdateGradient downloads the gradient the last update used (the mean
 // over the micro-batches), over the trainable parameters. No step may be

@@ -139,7 +139,7 @@ func (m *Model) QKV(dec bool, i int) ([]float32, error) {
 // probe); run it with IdentityMasking. Its loss is meaningless (no patch
 // is masked).
 func NewUnmaskedModel(o *ops.Ops, cfg Config, n int) (*Model, error) {
-	return newModelKeep(o, cfg, n, cfg.NumPatches())
+	return newModelKeep(o, cfg, n, cfg.NumPatches(), ops.FP32)
 }
 
 // IdentityMasking keeps every patch of n samples of l patches in image

@@ -122,7 +122,11 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	warn := t.warn
 	// Refuse a run that cannot fit before the loader's batch buffers or
 	// any device memory are allocated.
-	mem, err := PlanRun(t.o.Device(), cfg.Model, cfg.Batch, cfg.Accum, FP32Bytes)
+	prec, err := t.precision()
+	if err != nil {
+		return err
+	}
+	mem, err := PlanRun(t.o.Device(), cfg.Model, cfg.Batch, cfg.Accum, StorageBytesOf(prec))
 	if err != nil {
 		return err
 	}
@@ -155,7 +159,7 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	}
 	t.sched = Schedule{Base: cfg.BaseLR(), Min: cfg.MinLR, Warmup: cfg.WarmupEpochs, Epochs: float64(cfg.Epochs)}
 
-	if t.model, err = NewModel(t.o, cfg.Model, cfg.Batch); err != nil {
+	if t.model, err = NewModelPrecision(t.o, cfg.Model, cfg.Batch, prec); err != nil {
 		return err
 	}
 	params := (*Params)(nil)
@@ -401,7 +405,8 @@ func (t *trainer) report(done StepInfo) error {
 		t.epochLoss += loss
 		t.epochSteps++
 	}
-	r := StepReport{Step: done.Step, Epoch: t.epoch, Loss: done.Loss, GradNorm: done.GradNorm, LR: done.LR, ImagesPerSec: ips, Time: time.Now(), Skipped: skipped}
+	r := StepReport{Step: done.Step, Epoch: t.epoch, Loss: done.Loss, GradNorm: done.GradNorm, LR: done.LR, ImagesPerSec: ips, Time: time.Now(), Skipped: skipped,
+		LossScale: done.LossScale}
 	if err := t.call("step", func(h Hook) error {
 		if h.Step == nil {
 			return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mae-vk/mae-vk/loader"
+	"github.com/mae-vk/mae-vk/ops"
 )
 
 // TrainConfig is everything a training run is made of. DefaultTrainConfig
@@ -36,6 +37,9 @@ type TrainConfig struct {
 	Beta2        float64 `json:"beta2"`
 	Eps          float64 `json:"eps"`
 	ClipGrad     float64 `json:"clip_grad"` // max gradient norm (0: no clipping)
+	// Precision is fp32, fp16 or bf16 (empty: the device's default, see
+	// ResolvePrecision); the run directory's config.json holds the one used.
+	Precision string `json:"precision,omitempty"`
 
 	Seed uint64 `json:"seed"`
 	Out  string `json:"out"` // run directory (empty: runs/<timestamp>)
@@ -150,6 +154,11 @@ func (c TrainConfig) Validate() error {
 	} {
 		if !r.ok {
 			errs = append(errs, configErrorf(r.field, r.value, "%s", r.reason))
+		}
+	}
+	if c.Precision != "" {
+		if _, err := ops.ParsePrecision(c.Precision); err != nil {
+			errs = append(errs, &ConfigError{Field: "Precision", Value: c.Precision, Reason: "want fp32, fp16 or bf16"})
 		}
 	}
 	if _, err := loader.ParseAugment(c.Augment); err != nil {

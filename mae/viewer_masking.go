@@ -56,6 +56,11 @@ func (c Config) WithKeep(keep int) Config {
 // [N, C, H, W] (normalized), every image masked with mask [L] (1 removed),
 // as MaskingFromMask orders it: the reconstruction of a hand-painted mask.
 func ReconstructMasked(o *ops.Ops, p *Params, images []float32, n int, mask []float64) ([]ImageRecon, error) {
+	return ReconstructMaskedAt(o, p, ops.FP32, images, n, mask)
+}
+
+// ReconstructMaskedAt is ReconstructMasked computing in precision prec.
+func ReconstructMaskedAt(o *ops.Ops, p *Params, prec ops.Precision, images []float32, n int, mask []float64) ([]ImageRecon, error) {
 	c := p.Config
 	l, pd, plane := c.NumPatches(), c.PatchDim(), c.Channels*c.ImageSize*c.ImageSize
 	if n < 1 || len(images) != n*plane {
@@ -69,7 +74,7 @@ func ReconstructMasked(o *ops.Ops, p *Params, images []float32, n int, mask []fl
 	if err != nil {
 		return nil, err
 	}
-	m, err := NewModel(o, c.WithKeep(mk.Keep), n)
+	m, err := NewModelPrecision(o, c.WithKeep(mk.Keep), n, prec)
 	if err != nil {
 		return nil, err
 	}

@@ -17,9 +17,10 @@
 // GemmRef before use, cached beside the GEMM tuning, and warns once on a
 // failure so that the caller falls back to the reg or tiled family.
 //
-// Not wired yet: Gemm does not dispatch to this family (its inputs are
-// float32); the precision work (16-bit storage, --precision) should hand
-// its fp16 weights and activations to GemmCoopMat through CoopMatInput,
+// Not wired yet: Gemm does not dispatch to this family. Gemm now takes
+// 16-bit operands (GemmSpec.AType/BType/CType, half.go: --precision), in
+// the reg, tiled and generic families only; the fp16 path should hand
+// its weights and activations to GemmCoopMat through CoopMatInput,
 // gated by PlanCoopMat(false) + CheckCoopMat, and `bench gemm --tune`
 // should time it among the candidates.
 package ops

@@ -44,6 +44,13 @@ func (o *Ops) Scale(r *vk.Recording, x, y vk.Binding, n int, alpha float32) erro
 // n floats; push makes the push constants from the count in kernel units.
 func (o *Ops) map1D(r *vk.Recording, op, name string, n int, vec bool,
 	push func(nT uint32) []byte, bindings ...vk.Binding) error {
+	return o.map1DSuffix(r, op, name, "", n, vec, push, bindings...)
+}
+
+// map1DSuffix is map1D with suffix appended to the variant name after
+// "_vec4" (the 16-bit variants: "_y16_bf16", see halfSuffix).
+func (o *Ops) map1DSuffix(r *vk.Recording, op, name, suffix string, n int, vec bool,
+	push func(nT uint32) []byte, bindings ...vk.Binding) error {
 	if n == 0 {
 		return nil
 	}
@@ -51,7 +58,7 @@ func (o *Ops) map1D(r *vk.Recording, op, name string, n int, vec bool,
 	if vec {
 		nT /= 4
 	}
-	name = vec4Name(name, vec)
+	name = vec4Name(name, vec) + suffix
 	pb := push(fitU32(op, nT))
 	k, err := o.kernel(name, uint32(o.local))
 	if err != nil {

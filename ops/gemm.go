@@ -100,7 +100,10 @@ const (
 // for them and may be nil otherwise. residual may be the same range as C
 // (x += proj(y)) when Beta is 0.
 func (o *Ops) Gemm(r *vk.Recording, s GemmSpec, a, b, c, bias, residual vk.Binding) error {
-	s.check("Gemm", bindingFloats(a), bindingFloats(b), bindingFloats(c), lenIf(s.Bias, bias), lenIf(s.Residual, residual))
+	s.check("Gemm", bindingElems(a, s.AType), bindingElems(b, s.BType), bindingElems(c, s.CType), lenIf(s.Bias, bias), lenIf(s.Residual, residual))
+	if s.AType.Half() && s.BType.Half() && s.AType != s.BType || s.CType.Half() && (s.AType != s.CType || s.BType != s.CType) {
+		panic(fmt.Sprintf("ops: Gemm: A %v, B %v, C %v: one product takes one 16-bit format, and a 16-bit C needs 16-bit A and B", s.AType, s.BType, s.CType))
+	}
 	if s.M == 0 || s.N == 0 {
 		return nil
 	}
@@ -132,18 +135,20 @@ func (o *Ops) Gemm(r *vk.Recording, s GemmSpec, a, b, c, bias, residual vk.Bindi
 // gemmKernel picks the variant for s under the device's configuration.
 func (o *Ops) gemmKernel(s GemmSpec, a, b vk.Binding) (*vk.Kernel, vk.Groups, error) {
 	cfg := o.gemm
+	half := gemmHalfSuffix(s)
 	if cfg.Family == "tiled" {
-		k, err := o.kernel("gemm_tiled", uint32(cfg.LX), uint32(cfg.LY), uint32(cfg.TM), uint32(cfg.TN), uint32(cfg.BK))
+		k, err := o.kernel("gemm_tiled"+half, uint32(cfg.LX), uint32(cfg.LY), uint32(cfg.TM), uint32(cfg.TN), uint32(cfg.BK))
 		return k, o.gemmGrid(cfg, s), err
 	}
 	groups := o.gemmGrid(cfg, s)
 	form := gemmForm(s, cfg, a, b)
 	if form == "" {
-		k, err := o.kernel("gemm_generic", uint32(cfg.Local), uint32(cfg.TM), uint32(cfg.TN))
+		k, err := o.kernel("gemm_generic"+half, uint32(cfg.Local), uint32(cfg.TM), uint32(cfg.TN))
 		return k, groups, err
 	}
-	name := gemmRegName(form, cfg.Texel && o.texelFits(a) && o.texelFits(b), cfg.TM == 8 && cfg.TN == 16)
-	k, err := o.kernel(name, uint32(cfg.Local), uint32(cfg.TM), uint32(cfg.TN))
+	// Texel buffers are RGBA32F views: fp32 operands only.
+	name := gemmRegName(form, cfg.Texel && half == "" && o.texelFits(a) && o.texelFits(b), cfg.TM == 8 && cfg.TN == 16)
+	k, err := o.kernel(name+half, uint32(cfg.Local), uint32(cfg.TM), uint32(cfg.TN))
 	return k, groups, err
 }
 
@@ -174,7 +179,7 @@ func (o *Ops) gemmGrid(cfg GemmConfig, s GemmSpec) vk.Groups {
 // "" when the contiguous dimensions, strides or offsets are not multiples
 // of 4 floats.
 func gemmForm(s GemmSpec, cfg GemmConfig, a, b vk.Binding) string {
-	if s.StrideA%4 != 0 || s.StrideB%4 != 0 || bindingOffset(a)%16 != 0 || bindingOffset(b)%16 != 0 {
+	if s.StrideA%4 != 0 || s.StrideB%4 != 0 || bindingOffset(a)%(4*s.AType.Bytes()) != 0 || bindingOffset(b)%(4*s.BType.Bytes()) != 0 {
 		return ""
 	}
 	switch {
@@ -188,6 +193,25 @@ func gemmForm(s GemmSpec, cfg GemmConfig, a, b vk.Binding) string {
 	return ""
 }
 
+// gemmHalfSuffix is the variant suffix for s's 16-bit operands (see
+// shaders/variants_half.go): "" when both are fp32, else e.g. "_a16b16_bf16".
+func gemmHalfSuffix(s GemmSpec) string {
+	switch {
+	case s.CType.Half():
+		return halfSuffix("a16b16c16", s.CType)
+	case s.AType.Half() && s.BType.Half():
+		return halfSuffix("a16b16", s.AType)
+	case s.AType.Half():
+		return halfSuffix("a16", s.AType)
+	}
+	return halfSuffix("b16", s.BType)
+}
+
+// bindingElems is the number of elements of precision p that b holds.
+func bindingElems(b vk.Binding, p Precision) int {
+	return bindingBytes(b) / p.Bytes()
+}
+
 // texelFits reports whether b can be viewed as an RGBA32F texel buffer.
 func (o *Ops) texelFits(b vk.Binding) bool {
 	size := bindingFloats(b) * 4
@@ -195,12 +219,14 @@ func (o *Ops) texelFits(b vk.Binding) bool {
 	return size/16 <= o.d.Info.MaxTexelElements && size >= 16 && (align == 0 || uint64(bindingOffset(b))%align == 0)
 }
 
-func bindingFloats(b vk.Binding) int {
+func bindingFloats(b vk.Binding) int { return bindingBytes(b) / 4 }
+
+func bindingBytes(b vk.Binding) int {
 	switch v := b.(type) {
 	case *vk.Buffer:
-		return v.Size() / 4
+		return v.Size()
 	case vk.Span:
-		return v.Size / 4
+		return v.Size
 	case nil:
 		return 0
 	}

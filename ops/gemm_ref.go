@@ -30,6 +30,12 @@ type GemmSpec struct {
 	Bias     bool // add bias[j] (one value per output column)
 	GELU     bool // apply exact GELU after the bias
 	Residual bool // add residual after the activation
+
+	// AType, BType and CType are how A, B and C are stored on the device
+	// (Gemm only; the zero value is FP32). The 16-bit formats in one
+	// product must agree, and a 16-bit C needs 16-bit A and B. Bias and
+	// residual are always fp32.
+	AType, BType, CType Precision
 }
 
 // GemmRef computes the product and epilogue that s describes, writing C in

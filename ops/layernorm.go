@@ -55,8 +55,9 @@ func (o *Ops) lnShape(rows, dim int, bs ...vk.Binding) lnShape {
 var lnShapeOverride func(s *lnShape)
 
 // lnKernel returns the variant of base (layernorm_fwd or layernorm_bwd) for s.
-func (o *Ops) lnKernel(base string, s lnShape) (*vk.Kernel, error) {
-	return o.kernel(lnName(base, s.subgroup, s.vec), uint32(s.local), uint32(s.tpr))
+// A 16-bit yType selects the _y16 variant (layernorm_fwd only).
+func (o *Ops) lnKernel(base string, s lnShape, yType Precision) (*vk.Kernel, error) {
+	return o.kernel(lnName(base, s.subgroup, s.vec)+halfSuffix("y16", yType), uint32(s.local), uint32(s.tpr))
 }
 
 // lnName is the variant of base (layernorm_fwd or layernorm_bwd) using
@@ -84,18 +85,25 @@ func lnName(base string, subgroup, vec bool) string {
 // row, deterministic. y must not overlap x. It panics on rows or dim < 1
 // or a binding that is too small.
 func (o *Ops) LayerNorm(r *vk.Recording, x, gamma, beta, y, mean, rstd vk.Binding, rows, dim int, eps float32) error {
+	return o.LayerNormTo(r, FP32, x, gamma, beta, y, mean, rstd, rows, dim, eps)
+}
+
+// LayerNormTo is LayerNorm with y stored in precision yType (the
+// statistics and the arithmetic stay fp32; a 16-bit y is rounded to
+// nearest even once, at the store).
+func (o *Ops) LayerNormTo(r *vk.Recording, yType Precision, x, gamma, beta, y, mean, rstd vk.Binding, rows, dim int, eps float32) error {
 	const op = "LayerNorm"
 	checkRowsDim(op, rows, dim)
 	need(op, "x", x, rows*dim)
 	need(op, "gamma", gamma, dim)
 	need(op, "beta", beta, dim)
-	need(op, "y", y, rows*dim)
+	needT(op, "y", y, rows*dim, yType)
 	need(op, "mean", mean, rows)
 	need(op, "rstd", rstd, rows)
 	fitU32(op, rows*dim)
 	s := o.lnShape(rows, dim, x, gamma, beta, y)
 	push := vk.PushBytes(shaders.LayerNormPush{Rows: uint32(rows), Dim: uint32(dim), DimT: uint32(s.dimT), Eps: eps})
-	k, err := o.lnKernel("layernorm_fwd", s)
+	k, err := o.lnKernel("layernorm_fwd", s, yType)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -142,7 +150,7 @@ func (o *Ops) LayerNormBackward(r *vk.Recording, x, gamma, mean, rstd, dy, dx, d
 
 	s := o.lnShape(rows, dim, x, gamma, dy, dx)
 	push := vk.PushBytes(shaders.LayerNormBackwardPush{Rows: uint32(rows), Dim: uint32(dim), DimT: uint32(s.dimT)})
-	k, err := o.lnKernel("layernorm_bwd", s)
+	k, err := o.lnKernel("layernorm_bwd", s, FP32)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

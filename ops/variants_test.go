@@ -36,6 +36,7 @@ func variantsAsked() []string {
 			names = append(names, coopMatName(sh, kind))
 		}
 	}
+	names = append(names, halfVariantsAsked()...)
 	for pass := range attnPassNames {
 		p := attnPass(pass)
 		names = append(names, attnName(p, "gpu", false), attnName(p, "cpu", false), attnName(p, "cpu", true))

@@ -34,7 +34,7 @@ layout(push_constant) uniform Push {
 	float eps;
 	float wd;
 	uint nRanges;
-	uint clip; // 0: norm is not bound, never clip
+	uint clip; // bit 0: clip with norm[0]; bit 1: skip the step when norm[0] is Inf or NaN; 0: norm not bound
 } pc;
 
 void main() {

@@ -58,4 +58,14 @@
 //
 // Keep matrices in values, Function variables or arrays of them (no
 // structs); a value may serve in one role only.
+// # 16-bit storage (mixed precision)
+//
+// include/storage.glsl defines the 16-bit formats (HALF_FP16, HALF_BF16: one
+// per module) and their conversions; a shader marks which of its operands
+// are 16-bit with its own switches (GEMM_A16, GEMM_B16, GEMM_C16, LN_Y16,
+// GELU_X16, GELU_Y16, CAST_TO_HALF, CAST_TO_FLOAT) and reads and writes
+// them through the header. variants_half.go derives the 16-bit modules
+// from the fp32 entries: <fp32 name>_<operands>_<format>, e.g.
+// gemm_reg_nt_8x16_a16b16_bf16, with the fp32 entry's push struct and
+// bindings; the fp32 modules do not change.
 package shaders

@@ -5,6 +5,7 @@
 //
 //	EW_ADD        z[i] = x[i] + y[i]                    x ro, y ro, z wo       {n}
 //	EW_SCALE      y[i] = alpha·x[i]                     x ro, y wo             {n, alpha}
+//	EW_SCALE_BY   y[i] = f[index]·x[i] (f on the device)  x ro, f ro, y wo    {n, index}
 //	EW_BCAST_ADD  y[b,j] = x[b,j] + table[off + j]      x ro, table ro, y wo   {period, batch, tableOff}
 //	EW_COPY_ROWS  dst[dOff + i·dStride + j] = src[sOff + i·sStride + j]
 //	                                                    src ro, dst wo         {rows, cols, sStride, sOff, dStride, dOff}
@@ -46,6 +47,18 @@ void main() {
 	}
 }
 
+#elif defined(EW_SCALE_BY)
+layout(push_constant) uniform Push { uint n; uint index; } p;
+layout(std430, set = 0, binding = 0) readonly buffer X { T x[]; };
+layout(std430, set = 0, binding = 1) readonly buffer F { float f[]; };
+layout(std430, set = 0, binding = 2) writeonly buffer Y { T y[]; };
+void main() {
+	float alpha = f[p.index];
+	FOR_EACH(i, p.n) {
+		y[i] = alpha * x[i];
+	}
+}
+
 #elif defined(EW_BCAST_ADD)
 layout(push_constant) uniform Push { uint period; uint batch; uint tableOff; } p;
 layout(std430, set = 0, binding = 0) readonly buffer X { T x[]; };
@@ -82,5 +95,5 @@ void main() {
 }
 
 #else
-#error define one of EW_ADD, EW_SCALE, EW_BCAST_ADD, EW_COPY_ROWS
+#error define one of EW_ADD, EW_SCALE, EW_SCALE_BY, EW_BCAST_ADD, EW_COPY_ROWS
 #endif

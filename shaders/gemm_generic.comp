@@ -1,7 +1,8 @@
 #version 450
 // gemm_generic: any M, N, K, either transpose, any strides, scalar loads.
 // Register tiles like gemm_reg; the fallback when a shape does not suit a
-// vectorised variant.
+// vectorised variant. GEMM_A16 / GEMM_B16 (with a format from
+// storage.glsl) read A / B as 16-bit words; C stays fp32.
 #include "common.glsl"
 #include "gemm_common.glsl"
 
@@ -9,8 +10,7 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint TM = 4;
 layout(constant_id = 2) const uint TN = 4;
 
-layout(std430, set = 0, binding = 0) readonly buffer ABuf { float A[]; };
-layout(std430, set = 0, binding = 1) readonly buffer BBuf { float B[]; };
+#include "gemm_scalar_ab.glsl"
 
 void main() {
 	uint tilesN = (p.N + TN - 1) / TN;
@@ -41,10 +41,10 @@ void main() {
 	for (uint k = 0; k < p.K; k++) {
 		float a[TM];
 		for (uint m = 0; m < TM; m++) {
-			a[m] = A[aBase + min(row0 + m, p.M - 1) * aRow + k * aCol];
+			a[m] = LOAD_A(aBase + min(row0 + m, p.M - 1) * aRow + k * aCol);
 		}
 		for (uint n = 0; n < TN; n++) {
-			float b = B[bBase + k * bRow + min(col0 + n, p.N - 1) * bCol];
+			float b = LOAD_B(bBase + k * bRow + min(col0 + n, p.N - 1) * bCol);
 			for (uint m = 0; m < TM; m++) {
 				acc[m][n] = fma(a[m], b, acc[m][n]);
 			}

@@ -6,9 +6,11 @@
 // The workgroup is one subgroup. One module per layout (GEMM_NN, GEMM_NT,
 // GEMM_TN) and per load path (storage buffer, or texel buffer with
 // GEMM_TEXEL). The contiguous dimensions must be multiples of 4; the Go
-// side falls back to gemm_generic otherwise.
+// side falls back to gemm_generic otherwise. GEMM_A16 / GEMM_B16 (with a
+// format from storage.glsl) read A / B as 16-bit words; C stays fp32.
 #include "common.glsl"
 #include "gemm_common.glsl"
+#include "storage.glsl"
 
 layout(local_size_x_id = 0) in;
 #ifdef GEMM_TILE_M
@@ -27,10 +29,21 @@ layout(set = 0, binding = 1) uniform samplerBuffer B4;
 #define LOAD_A(i) texelFetch(A4, int(i))
 #define LOAD_B(i) texelFetch(B4, int(i))
 #else
+// 16-bit operands (GEMM_A16, GEMM_B16) are read four words at a time.
+#ifdef GEMM_A16
+layout(std430, set = 0, binding = 0) readonly buffer ABuf { uvec2 A4[]; };
+#define LOAD_A(i) half4_to_vec4(A4[i])
+#else
 layout(std430, set = 0, binding = 0) readonly buffer ABuf { vec4 A4[]; };
-layout(std430, set = 0, binding = 1) readonly buffer BBuf { vec4 B4[]; };
 #define LOAD_A(i) A4[i]
+#endif
+#ifdef GEMM_B16
+layout(std430, set = 0, binding = 1) readonly buffer BBuf { uvec2 B4[]; };
+#define LOAD_B(i) half4_to_vec4(B4[i])
+#else
+layout(std430, set = 0, binding = 1) readonly buffer BBuf { vec4 B4[]; };
 #define LOAD_B(i) B4[i]
+#endif
 #endif
 
 void main() {

@@ -4,7 +4,8 @@
 // of BK, staging the A and B slices in shared memory, where every
 // invocation reads them TN and TM times. Any shape, either transpose; the
 // global loads follow the contiguous dimension so that neighbouring
-// invocations read neighbouring addresses.
+// invocations read neighbouring addresses. GEMM_A16 / GEMM_B16 (with a
+// format from storage.glsl) read A / B as 16-bit words; C stays fp32.
 #include "common.glsl"
 #include "gemm_common.glsl"
 
@@ -18,8 +19,7 @@ const uint LY = gl_WorkGroupSize.y;
 const uint BM = LY * TM;
 const uint BN = LX * TN;
 
-layout(std430, set = 0, binding = 0) readonly buffer ABuf { float A[]; };
-layout(std430, set = 0, binding = 1) readonly buffer BBuf { float B[]; };
+#include "gemm_scalar_ab.glsl"
 
 shared float As[BK * BM];
 shared float Bs[BK * BN];
@@ -62,7 +62,7 @@ void main() {
 			uint i = row0 + m, k = k0 + kk;
 			float v = 0.0;
 			if (i < p.M && k < p.K) {
-				v = transA ? A[aBase + k * p.M + i] : A[aBase + i * p.K + k];
+				v = transA ? LOAD_A(aBase + k * p.M + i) : LOAD_A(aBase + i * p.K + k);
 			}
 			As[kk * BM + m] = v;
 		}
@@ -79,7 +79,7 @@ void main() {
 			uint j = col0 + n, k = k0 + kk;
 			float v = 0.0;
 			if (j < p.N && k < p.K) {
-				v = transB ? B[bBase + j * p.K + k] : B[bBase + k * p.N + j];
+				v = transB ? LOAD_B(bBase + j * p.K + k) : LOAD_B(bBase + k * p.N + j);
 			}
 			Bs[kk * BN + n] = v;
 		}

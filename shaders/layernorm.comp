@@ -11,6 +11,8 @@
 //	           (dbeta) for every column; reduce_cols adds the blocks up
 //	           bindings: x ro, mean ro, rstd ro, dy ro, work wo
 //
+// LN_FWD with LN_Y16 stores y in the 16-bit format of storage.glsl.
+//
 // LN_FWD and LN_BWD: a row belongs to TPR invocations (specialization
 // constant 1, a power of two dividing the workgroup size), so a workgroup
 // normalizes workgroup/TPR rows at a time, grid-stride over the rows. Each
@@ -34,6 +36,7 @@
 #extension GL_KHR_shader_subgroup_shuffle : require
 #endif
 #include "common.glsl"
+#include "storage.glsl"
 
 MAEVK_LOCAL_SIZE_X
 
@@ -117,7 +120,20 @@ layout(push_constant) uniform Push {
 layout(std430, set = 0, binding = 0) readonly buffer X { T x[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Gamma { T gamma[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Beta { T beta[]; };
+#ifdef LN_Y16
+// y in the 16-bit format of storage.glsl (the statistics stay fp32).
+#ifdef LN_VEC4
+layout(std430, set = 0, binding = 3) writeonly buffer Y { uvec2 y[]; };
+#define STORE_Y(v) vec4_to_half4(v)
+#else
+layout(std430, set = 0, binding = 3) writeonly buffer Y { uint16_t y[]; };
+#define STORE_Y(v) HALF_WORD(v)
+#endif
+
+#else
 layout(std430, set = 0, binding = 3) writeonly buffer Y { T y[]; };
+#define STORE_Y(v) (v)
+#endif
 layout(std430, set = 0, binding = 4) writeonly buffer Mean { float mean[]; };
 layout(std430, set = 0, binding = 5) writeonly buffer Rstd { float rstd[]; };
 
@@ -167,11 +183,11 @@ void main() {
 			[[unroll]] for (uint k = 0u; k < CACHE; k++) {
 				uint j = tid + k * TPR;
 				if (j < p.dimT) {
-					y[base + j] = (c[k] - mu) * rs * gamma[j] + beta[j];
+					y[base + j] = STORE_Y((c[k] - mu) * rs * gamma[j] + beta[j]);
 				}
 			}
 			for (uint j = tid + CACHE * TPR; j < p.dimT; j += TPR) {
-				y[base + j] = (x[base + j] - mu) * rs * gamma[j] + beta[j];
+				y[base + j] = STORE_Y((x[base + j] - mu) * rs * gamma[j] + beta[j]);
 			}
 		}
 	}

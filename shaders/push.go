@@ -45,6 +45,17 @@ type ElementwiseScalePush struct {
 	Alpha float32
 }
 
+// ElementwiseScaleByPush is the block of EW_SCALE_BY.
+type ElementwiseScaleByPush struct {
+	N     uint32
+	Index uint32
+}
+
+// CastPush mirrors the push-constant block of shaders/cast.comp.
+type CastPush struct {
+	N uint32
+}
+
 // ElementwiseBcastPush is the block of EW_BCAST_ADD.
 type ElementwiseBcastPush struct {
 	Period   uint32

@@ -22,10 +22,14 @@ type Variant struct {
 	Spare string
 }
 
-// Variants is the table of every SPIR-V module mae-vk embeds.
-// go generate compiles each entry; keep it sorted by name.
-// See doc.go for adding a variant.
-var Variants = []Variant{
+// Variants is the table of every SPIR-V module mae-vk embeds, sorted by
+// name: the fp32 entries below and their 16-bit counterparts
+// (variants_half.go). go generate compiles each entry. See doc.go for
+// adding a variant.
+var Variants = withHalfVariants(variants32)
+
+// variants32 are the fp32 variants; keep them sorted by name.
+var variants32 = []Variant{
 	{Name: "adamw", Source: "adamw.comp", Push: AdamWPush{}, Bindings: []Binding{InOut, In, InOut, InOut, In, In, In}},
 	{Name: "attention_bwd_dkv_cpu", Source: "attention_bwd_dkv_cpu.comp", Push: AttentionPush{}, Bindings: []Binding{In, In, In, In, Out}},
 	{Name: "attention_bwd_dkv_cpu_texel", Source: "attention_bwd_dkv_cpu.comp", Defines: []string{"ATTN_TEXEL"}, Push: AttentionPush{}, Bindings: []Binding{Texel, Texel, In, In, Out}},
@@ -50,6 +54,8 @@ var Variants = []Variant{
 	{Name: "elementwise_copy_rows", Source: "elementwise.comp", Defines: []string{"EW_COPY_ROWS"}, Push: ElementwiseCopyRowsPush{}, Bindings: []Binding{In, Out}},
 	{Name: "elementwise_copy_rows_vec4", Source: "elementwise.comp", Defines: []string{"EW_COPY_ROWS", "EW_VEC4"}, Push: ElementwiseCopyRowsPush{}, Bindings: []Binding{In, Out}},
 	{Name: "elementwise_scale", Source: "elementwise.comp", Defines: []string{"EW_SCALE"}, Push: ElementwiseScalePush{}, Bindings: []Binding{In, Out}},
+	{Name: "elementwise_scale_by", Source: "elementwise.comp", Defines: []string{"EW_SCALE_BY"}, Push: ElementwiseScaleByPush{}, Bindings: []Binding{In, In, Out}},
+	{Name: "elementwise_scale_by_vec4", Source: "elementwise.comp", Defines: []string{"EW_SCALE_BY", "EW_VEC4"}, Push: ElementwiseScaleByPush{}, Bindings: []Binding{In, In, Out}},
 	{Name: "elementwise_scale_vec4", Source: "elementwise.comp", Defines: []string{"EW_SCALE", "EW_VEC4"}, Push: ElementwiseScalePush{}, Bindings: []Binding{In, Out}},
 	{Name: "gather", Source: "gather.comp", Push: GatherPush{}, Bindings: []Binding{In, In, Out}},
 	{Name: "gelu_bwd", Source: "gelu.comp", Defines: []string{"GELU_BWD"}, Push: GeluPush{}, Bindings: []Binding{In, In, Out}},

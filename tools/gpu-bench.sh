@@ -13,7 +13,8 @@
 #
 # Steps (each under its own timeout; a failing one is recorded and the run
 # goes on), in this order so that an overrun starves the least important:
-# setup; (a) devices; (c) GEMM tuning; (e) mae-vk bench train; (f) the same
+# setup; (a) devices; (c) GEMM tuning; (e) mae-vk bench train in fp32, bf16
+# and fp16 (--precision); (f) the same
 # step in PyTorch, fp32 without TF32 and bf16 autocast; (c) GEMMs and (d)
 # fused attention fwd+bwd at MAE shapes in mae-vk, then in PyTorch; (b) the
 # Go test binaries on the real driver; (g) the table.
@@ -169,7 +170,13 @@ vk_gemm() { step "vk-$1.json" 30 ./mae-vk bench gemm $2 --time 1s --json; }
 # shellcheck disable=SC2086
 vk_attention() { step "vk-$1.json" 40 ./mae-vk bench attention $2 --json; }
 # shellcheck disable=SC2086
-vk_train() { step "vk-$1.json" 120 ./mae-vk bench train $2 --json; }
+vk_train() {
+  step "vk-$1.json" 120 ./mae-vk bench train $2 --precision fp32 --json
+  # The 16-bit precisions (fp32 master weights, 16-bit GEMM inputs): fewer
+  # timed steps, so that the three fit where one did.
+  step "vkbf16-$1.json" 60 ./mae-vk bench train $2 --precision bf16 --steps 5 --json
+  step "vkfp16-$1.json" 60 ./mae-vk bench train $2 --precision fp16 --steps 5 --json
+}
 # shellcheck disable=SC2086
 pt_train() {
   step "pt32-$1.json" 90 "$PY" tools/torch_mae.py bench $2 --device cuda --steps 20 --warmup 5 --json
@@ -322,6 +329,17 @@ for line in open(os.path.join(out, "workloads.tsv")).read().splitlines():
         elif vk is not None and pam:
             ratio = "AMP %.2f×" % (vk / pam)
         rows.append((lab, cell(vk, vkr, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), ratio))
+        if kind != "train":
+            continue
+        # mae-vk's 16-bit precisions, against PyTorch's bf16 autocast.
+        for prec in ("bf16", "fp16"):
+            v16, v16r = value("vk%s-%s" % (prec, key), op, metric)
+            ratio = "—"
+            if v16 is not None and pam:
+                ratio = "AMP %.2f×" % (v16 / pam)
+                if vk is not None:
+                    ratio += " (own fp32 %.2f×)" % (v16 / vk)
+            rows.append((lab + " [mae-vk %s]" % prec, cell(v16, v16r, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), ratio))
 
 tune = load("vk-gemm-tune")
 dev = ""
@@ -345,6 +363,7 @@ if isinstance(tune, dict):
     print("GEMM tuning (3328×384×128 NT): %s, %.0f GFLOP/s" % (tune.get("variant"), tune.get("gflops", 0)))
 print()
 print("ratio = mae-vk ÷ PyTorch fp32 (TF32 off); AMP = bf16 autocast (train) or bf16 operands (ops).")
+print("Rows [mae-vk bf16/fp16]: mae-vk bench train --precision bf16/fp16, compared with PyTorch AMP and mae-vk fp32.")
 print()
 print("| workload | mae-vk | PyTorch fp32 | PyTorch AMP | ratio |")
 print("|---|---|---|---|---|")

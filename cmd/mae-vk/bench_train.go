@@ -16,6 +16,7 @@ func benchTrainCommand() *cli.Command {
 			&cli.IntFlag{Name: "steps", Value: 10, Usage: "timed steps (after 2 warm-up steps)"},
 			&cli.IntFlag{Name: "top", Value: 15, Usage: "kernels to list"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+			precisionFlag(),
 		}...),
 		Action: func(c *cli.Context) error {
 			if err := requirePositive(c, "batch", "steps"); err != nil {
@@ -43,7 +44,11 @@ func benchTrainIn(c *cli.Context, g *group) error {
 		return err
 	}
 	defer d.Close()
-	res, err := mae.BenchTrainGroup(o, cfg, preset, c.Int("batch"), c.Int("steps"), g.mae())
+	prec, err := precisionFromFlags(c, d.Info)
+	if err != nil {
+		return err
+	}
+	res, err := mae.BenchTrainGroup(o, cfg, preset, c.Int("batch"), c.Int("steps"), prec, g.mae())
 	if err != nil {
 		return err
 	}
@@ -53,8 +58,8 @@ func benchTrainIn(c *cli.Context, g *group) error {
 	if c.Bool("json") {
 		return printJSON(res)
 	}
-	fmt.Printf("%s batch %d on %s: %.1f images/s, median step %.1f ms, host %.2f ms/step, peak device memory %.1f MiB, %d dispatches/step\n",
-		res.Preset, res.Batch, res.Device, res.ImagesPerSecond, res.MedianStepMs, res.HostMsPerStep,
+	fmt.Printf("%s %s batch %d on %s: %.1f images/s, median step %.1f ms, host %.2f ms/step, peak device memory %.1f MiB, %d dispatches/step\n",
+		res.Preset, res.Precision, res.Batch, res.Device, res.ImagesPerSecond, res.MedianStepMs, res.HostMsPerStep,
 		float64(res.PeakDeviceBytes)/(1<<20), res.Dispatches)
 	fmt.Printf("GEMM: %s\n", res.GemmConfig)
 	for i, p := range res.Ops {

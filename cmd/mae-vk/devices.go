@@ -51,6 +51,9 @@ type deviceJSON struct {
 	CoopMatShapes       []vk.CoopMatShape `json:"cooperative_matrix_shapes"`
 	TimestampPeriodNs   float64           `json:"timestamp_period_ns"`
 	DeviceLocalBytes    uint64            `json:"device_local_bytes"`
+	// Precisions are the --precision values the device runs; the first
+	// is its default.
+	Precisions []string `json:"precisions"`
 }
 
 func printDevicesJSON(infos []vk.DeviceInfo) error {
@@ -62,7 +65,7 @@ func printDevicesJSON(infos []vk.DeviceInfo) error {
 			SharedMemoryBytes: d.SharedMemoryBytes, Float16: d.Float16, Storage16: d.Storage16, Int8: d.Int8,
 			CooperativeMatrix: d.CooperativeMatrix, CooperativeMatrixNV: d.CooperativeMatrixNV,
 			CoopMatShapes: d.CoopMatShapes, TimestampPeriodNs: d.TimestampPeriodNs,
-			DeviceLocalBytes: d.DeviceLocalBytes,
+			DeviceLocalBytes: d.DeviceLocalBytes, Precisions: precisionNames(d),
 		}
 	}
 	enc := json.NewEncoder(os.Stdout)
@@ -72,11 +75,11 @@ func printDevicesJSON(infos []vk.DeviceInfo) error {
 
 func printDevicesTable(infos []vk.DeviceInfo) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "#\tNAME\tTYPE\tDRIVER\tAPI\tSUBGROUP\tSHARED\tFP16\tSTORAGE16\tCOOPMAT\tMEMORY")
+	fmt.Fprintln(w, "#\tNAME\tTYPE\tDRIVER\tAPI\tSUBGROUP\tSHARED\tFP16\tSTORAGE16\tCOOPMAT\tMEMORY\tPRECISION")
 	for _, d := range infos {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%d\t%d KiB\t%s\t%s\t%s\t%.1f GiB\n",
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%d\t%d KiB\t%s\t%s\t%s\t%.1f GiB\t%s\n",
 			d.Index, d.Name, d.Type, d.Driver, d.APIVersion, d.SubgroupSize, d.SharedMemoryBytes/1024,
-			yesNo(d.Float16), yesNo(d.Storage16), d.CoopMatSummary(), float64(d.DeviceLocalBytes)/(1<<30))
+			yesNo(d.Float16), yesNo(d.Storage16), d.CoopMatSummary(), float64(d.DeviceLocalBytes)/(1<<30), precisionsText(d))
 	}
 	w.Flush()
 }

@@ -28,7 +28,7 @@ func TestDevicesJSON(t *testing.T) {
 		t.Fatal("no devices")
 	}
 	for _, field := range []string{"index", "name", "type", "driver", "api_version", "subgroup_size",
-		"shared_memory_bytes", "float16", "storage16", "cooperative_matrix", "cooperative_matrix_nv", "cooperative_matrix_shapes", "device_local_bytes"} {
+		"shared_memory_bytes", "float16", "storage16", "cooperative_matrix", "cooperative_matrix_nv", "cooperative_matrix_shapes", "device_local_bytes", "precisions"} {
 		if _, ok := devs[0][field]; !ok {
 			t.Errorf("devices --json lacks field %q", field)
 		}

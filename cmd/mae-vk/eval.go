@@ -16,6 +16,7 @@ func weightsFlags() []cli.Flag {
 	return append(modelFlags(),
 		&cli.StringFlag{Name: "weights", Usage: "model.safetensors (mae-vk's or a PyTorch state dict), a checkpoint or a run directory (required)"},
 		&cli.Uint64Flag{Name: "seed", Usage: "seeds the masking"},
+		precisionFlag(),
 	)
 }
 
@@ -137,7 +138,11 @@ func evalIn(c *cli.Context, g *group) error {
 		return err
 	}
 	defer d.Close()
-	cfg := mae.EvalConfig{
+	prec, err := precisionFromFlags(c, d.Info)
+	if err != nil {
+		return err
+	}
+	cfg := mae.EvalConfig{Precision: prec,
 		Params: p, Data: c.String("data"), Split: c.String("split"), Batch: c.Int("batch"),
 		Seed: c.Uint64("seed"), Workers: c.Int("workers"), Group: g.mae(),
 		Warn: func(msg string) { fmt.Fprintf(os.Stderr, "%swarning: %s\n", g.prefix(), msg) },

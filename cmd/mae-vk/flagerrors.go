@@ -25,6 +25,7 @@ var flagOfField = map[string]string{
 	"Seed": "seed", "Out": "out", "Resume": "resume", "Keep": "keep",
 	"ReconEvery": "recon-every", "SaveEvery": "save-every", "SaveInterval": "save-every",
 	"EvalEvery": "eval-every", "Weights": "weights", "CheckEvery": "check-every",
+	"Precision": "precision",
 }
 
 // withFlagNames rewrites err when it is a *mae.ConfigError (or joins

@@ -85,15 +85,19 @@ func runReconstruct(c *cli.Context) error {
 		return err
 	}
 	defer d.Close()
+	prec, err := precisionFromFlags(c, d.Info)
+	if err != nil {
+		return err
+	}
 	var recs []mae.ImageRecon
 	if m := c.String("mask"); m != "" {
 		mask, err := parseMask(m, mc.NumPatches())
 		if err != nil {
 			return err
 		}
-		recs, err = mae.ReconstructMasked(o, p, images, len(paths), mask)
+		recs, err = mae.ReconstructMaskedAt(o, p, prec, images, len(paths), mask)
 	} else {
-		recs, err = mae.ReconstructImages(o, p, images, len(paths), c.Uint64("seed"))
+		recs, err = mae.ReconstructImagesAt(o, p, prec, images, len(paths), c.Uint64("seed"))
 	}
 	if err != nil {
 		return err

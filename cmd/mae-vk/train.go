@@ -45,6 +45,7 @@ func trainCommand() *cli.Command {
 			&cli.Int64Flag{Name: "eval-every", Usage: "evaluate the test split every this many steps, into metrics.jsonl and loss.png (0: never)"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
 			&cli.Int64Flag{Name: "check-every", Value: mae.DefaultCheckEvery, Usage: "under MPI: compare the ranks' parameter checksums every this many steps (and at every save)"},
+			precisionFlag(),
 		}...),
 		Action: runTrain,
 	}
@@ -64,6 +65,7 @@ func trainConfigFromFlags(c *cli.Context) (mae.TrainConfig, error) {
 	cfg.WeightDecay, cfg.Beta1, cfg.Beta2, cfg.ClipGrad = c.Float64("weight-decay"), c.Float64("beta1"), c.Float64("beta2"), c.Float64("clip-grad")
 	cfg.Seed, cfg.Out, cfg.Resume, cfg.Keep = c.Uint64("seed"), c.String("out"), c.String("resume"), c.Int("keep")
 	cfg.ReconEvery, cfg.EvalEvery, cfg.CheckEvery = c.Int64("recon-every"), c.Int64("eval-every"), c.Int64("check-every")
+	cfg.ReconEvery, cfg.EvalEvery, cfg.Precision = c.Int64("recon-every"), c.Int64("eval-every"), c.String("precision")
 	if cfg.SaveEvery, cfg.SaveInterval, err = parseSaveEvery(c.String("save-every")); err != nil {
 		return cfg, err
 	}

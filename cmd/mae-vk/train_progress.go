@@ -49,7 +49,7 @@ func (p *progress) hook() mae.Hook {
 				p.say("step %d skipped: the gradient norm is %v (weights and optimizer state unchanged)", r.Step, r.GradNorm)
 			}
 			if p.bar != nil {
-				p.bar.Describe(fmt.Sprintf("epoch %d  loss %.4f  %.0f img/s", r.Epoch, r.Loss, r.ImagesPerSec))
+				p.bar.Describe(fmt.Sprintf("epoch %d  loss %.4f  %.0f img/s%s", r.Epoch, r.Loss, r.ImagesPerSec, lossScaleText(r, s.Skipped)))
 				return p.bar.Set64(r.Step)
 			}
 			return nil

@@ -23,6 +23,8 @@ var resumeFlags = map[string]func(dst *mae.TrainConfig, from mae.TrainConfig){
 	"save-every":  func(d *mae.TrainConfig, f mae.TrainConfig) { d.SaveEvery, d.SaveInterval = f.SaveEvery, f.SaveInterval },
 	"workers":     func(d *mae.TrainConfig, f mae.TrainConfig) { d.Workers = f.Workers },
 	"check-every": func(d *mae.TrainConfig, f mae.TrainConfig) { d.CheckEvery = f.CheckEvery },
+	// Checkpoints hold fp32 master weights: any precision resumes any other.
+	"precision": func(d *mae.TrainConfig, f mae.TrainConfig) { d.Precision = f.Precision },
 }
 
 // resumeRun opens the run directory dir to continue its run: the run's own

@@ -5,10 +5,14 @@
 //
 //   C = epilogue(alpha·op(A)·op(B) + beta·C)
 //   epilogue: + bias[j] (GEMM_BIAS), exact GELU (GEMM_GELU), + R (GEMM_RESIDUAL)
+//
+// With GEMM_C16, C is stored in the 16-bit format of storage.glsl (bias and
+// R stay fp32).
 #ifndef MAEVK_GEMM_COMMON_GLSL
 #define MAEVK_GEMM_COMMON_GLSL
 
 #include "erf.glsl"
+#include "storage.glsl"
 
 #define GEMM_BIAS 1u
 #define GEMM_GELU 2u
@@ -16,7 +20,16 @@
 #define GEMM_TRANS_A 8u
 #define GEMM_TRANS_B 16u
 
+#ifdef GEMM_C16
+// C in the 16-bit format of storage.glsl: beta·C widens, the store rounds.
+layout(std430, set = 0, binding = 2) buffer CBuf { uint16_t C[]; };
+#define LOAD_C(i) half_to_float(uint(C[i]))
+#define STORE_C(i, v) C[i] = HALF_WORD(v)
+#else
 layout(std430, set = 0, binding = 2) buffer CBuf { float C[]; };
+#define LOAD_C(i) C[i]
+#define STORE_C(i, v) C[i] = (v)
+#endif
 layout(std430, set = 0, binding = 3) readonly buffer BiasBuf { float bias[]; };
 layout(std430, set = 0, binding = 4) readonly buffer ResBuf { float R[]; };
 
@@ -39,7 +52,7 @@ void gemm_store(uint batch, uint i, uint j, float acc) {
 	uint idx = batch * p.strideC + i * p.N + j;
 	float v = p.alpha * acc;
 	if (p.beta != 0.0) {
-		v += p.beta * C[idx];
+		v += p.beta * LOAD_C(idx);
 	}
 	if ((p.flags & GEMM_BIAS) != 0u) {
 		v += bias[j];
@@ -50,7 +63,7 @@ void gemm_store(uint batch, uint i, uint j, float acc) {
 	if ((p.flags & GEMM_RESIDUAL) != 0u) {
 		v += R[idx];
 	}
-	C[idx] = v;
+	STORE_C(idx, v);
 }
 
 #endif
