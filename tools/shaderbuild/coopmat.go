@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Debian 12's glslc compiles GL_NV_cooperative_matrix but not
@@ -334,7 +335,14 @@ func nvToKHR(module []byte) ([]byte, error) {
 		}
 	}
 	khr := map[[2]uint32]uint32{}
+	// New ids are handed out in type-id order, so the module is the same on
+	// every run (the committed SPIR-V is checked for freshness).
+	types := make([]uint32, 0, len(elem))
 	for t := range elem {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	for _, t := range types {
 		first := true
 		for _, u := range []uint32{useA, useB, useAccumulator} {
 			if !needed[[2]uint32{t, u}] {
