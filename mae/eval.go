@@ -174,14 +174,11 @@ func Evaluate(ctx context.Context, o *ops.Ops, cfg EvalConfig) (EvalResult, erro
 		return res, &ConfigError{Field: "Data", Value: cfg.Data, Err: err}
 	}
 	defer ld.Close()
-	m, err := NewModelPrecision(o, mc, batch, cfg.Precision)
+	m, err := withParams(o, mc, p, batch, cfg.Precision)
 	if err != nil {
 		return res, err
 	}
 	defer m.Release()
-	if err := m.SetParams(p); err != nil {
-		return res, err
-	}
 	run, err := newRunner(m, 1, func(rec *vk.Recording, ins []*Inputs) error { return m.RecordForward(rec, ins[0]) })
 	if err != nil {
 		return res, err

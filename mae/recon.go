@@ -102,18 +102,11 @@ func ReconstructImagesAt(o *ops.Ops, p *Params, prec ops.Precision, images []flo
 	batch := min(n, ReconBatch)
 	steps := (n + batch - 1) / batch
 	mk := EvalMasking(c, steps*batch, seed, 0)
-	m, err := NewModelPrecision(o, c, batch, prec)
+	m, in, err := newReconModel(o, c, p, batch, prec)
 	if err != nil {
 		return nil, err
 	}
 	defer m.Release()
-	if err := m.SetParams(p); err != nil {
-		return nil, err
-	}
-	in, err := m.NewInputs()
-	if err != nil {
-		return nil, err
-	}
 	defer in.Release()
 	l, pd := c.NumPatches(), c.PatchDim()
 	out := make([]ImageRecon, 0, n)
@@ -153,4 +146,33 @@ func (m Masking) rows(lo, hi int) Masking {
 		IDsRestore: m.IDsRestore[lo*l : hi*l],
 		Mask:       m.Mask[lo*l : hi*l],
 	}
+}
+
+// withParams is a model of shape cfg for batch n in precision prec,
+// holding p; released again if anything fails.
+func withParams(o *ops.Ops, cfg Config, p *Params, n int, prec ops.Precision) (*Model, error) {
+	m, err := NewModelPrecision(o, cfg, n, prec)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.SetParams(p); err != nil {
+		m.Release()
+		return nil, err
+	}
+	return m, nil
+}
+
+// newReconModel is withParams plus the model's inputs, for the
+// reconstruction paths that run one forward pass at a time.
+func newReconModel(o *ops.Ops, cfg Config, p *Params, n int, prec ops.Precision) (*Model, *Inputs, error) {
+	m, err := withParams(o, cfg, p, n, prec)
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := m.NewInputs()
+	if err != nil {
+		m.Release()
+		return nil, nil, err
+	}
+	return m, in, nil
 }

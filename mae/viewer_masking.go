@@ -74,18 +74,11 @@ func ReconstructMaskedAt(o *ops.Ops, p *Params, prec ops.Precision, images []flo
 	if err != nil {
 		return nil, err
 	}
-	m, err := NewModelPrecision(o, c.WithKeep(mk.Keep), n, prec)
+	m, in, err := newReconModel(o, c.WithKeep(mk.Keep), p, n, prec)
 	if err != nil {
 		return nil, err
 	}
 	defer m.Release()
-	if err := m.SetParams(p); err != nil {
-		return nil, err
-	}
-	in, err := m.NewInputs()
-	if err != nil {
-		return nil, err
-	}
 	defer in.Release()
 	pred, _, err := m.Reconstruct(in, images, mk)
 	if err != nil {
