@@ -87,25 +87,25 @@ func measureTaps(cfg mae.Config, taps *mae.Taps, images []float32, n int, mk mae
 	decPatch := func(_, t int) int { return t - 1 }
 	// Q1 per layer, Q3 rows.
 	var ckaRows []Matrix
-	for i, x := range taps.Enc {
-		st := layerStat(fmt.Sprintf("enc.%d", i), x, n, 1+lk, cfg.EncDim)
-		if i > 0 {
-			a := AttentionStats(taps.EncAttn[i-1], AttnLayout{N: n, H: cfg.EncHeads, S: 1 + lk, Grid: g, Patch: encPatch})
-			st.Attn = &a
+	for _, sk := range []struct {
+		name          string
+		outs, attn    [][]float32
+		s, dim, heads int
+		patch, row    func(b, t int) int // the patch of token t; the row of visible token t
+	}{
+		{"enc", taps.Enc, taps.EncAttn, 1 + lk, cfg.EncDim, cfg.EncHeads, encPatch, func(b, t int) int { return t }},
+		{"dec", taps.Dec, taps.DecAttn, 1 + l, cfg.DecDim, cfg.DecHeads, decPatch, func(b, t int) int { return 1 + int(mk.IDsKeep[b*lk+t-1]) }},
+	} {
+		for i, x := range sk.outs {
+			st := layerStat(fmt.Sprintf("%s.%d", sk.name, i), x, n, sk.s, sk.dim)
+			if i > 0 {
+				a := AttentionStats(sk.attn[i-1], AttnLayout{N: n, H: sk.heads, S: sk.s, Grid: g, Patch: sk.patch})
+				st.Attn = &a
+			}
+			res.Layers = append(res.Layers, st)
+			ckaRows = append(ckaRows, visibleRows(x, n, sk.s, sk.dim, sk.row, lk))
+			res.CKANames = append(res.CKANames, st.Name)
 		}
-		res.Layers = append(res.Layers, st)
-		ckaRows = append(ckaRows, visibleRows(x, n, 1+lk, cfg.EncDim, func(b, t int) int { return t }, lk))
-		res.CKANames = append(res.CKANames, st.Name)
-	}
-	for i, x := range taps.Dec {
-		st := layerStat(fmt.Sprintf("dec.%d", i), x, n, 1+l, cfg.DecDim)
-		if i > 0 {
-			a := AttentionStats(taps.DecAttn[i-1], AttnLayout{N: n, H: cfg.DecHeads, S: 1 + l, Grid: g, Patch: decPatch})
-			st.Attn = &a
-		}
-		res.Layers = append(res.Layers, st)
-		ckaRows = append(ckaRows, visibleRows(x, n, 1+l, cfg.DecDim, func(b, t int) int { return 1 + int(mk.IDsKeep[b*lk+t-1]) }, lk))
-		res.CKANames = append(res.CKANames, st.Name)
 	}
 	for i := range res.Layers {
 		res.Layers[i].Name = layerLabel(res.Layers[i].Name, cfg)

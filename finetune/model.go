@@ -19,15 +19,15 @@ type Model struct {
 	Layout  *mae.Layout
 	Batch   int
 	Groups  []Group
+	mae.ParamBuffers
 
 	o     *ops.Ops
 	d     *vk.Device
 	owned []*vk.Buffer
 	stack *mae.Stack
 
-	params, grads, m, v *vk.Buffer
-	decay               []*vk.Buffer // per group: packed weight-decay ranges (nil: none)
-	decayN              []int
+	decay  []*vk.Buffer // per group: packed weight-decay ranges (nil: none)
+	decayN []int
 
 	ids                  *vk.Buffer // identity token order [N, L], for EncoderTokens
 	pconv, embed, gEmbed *vk.Buffer
@@ -74,10 +74,12 @@ func (m *Model) allocate(dropPath bool) error {
 	var err error
 	c, n, l, lay := m.Cfg, m.Batch, m.Cfg.NumPatches(), m.Layout
 	d, cpp, k := c.EncDim, c.PatchDim(), m.Classes
-	m.alloc(&m.params, &err, "params", lay.Len)
-	m.alloc(&m.grads, &err, "grads", lay.Len)
-	m.alloc(&m.m, &err, "adam m", lay.TrainableLen)
-	m.alloc(&m.v, &err, "adam v", lay.TrainableLen)
+	m.ParamBuffers, err = mae.AllocParamBuffers(m.d, c, lay, "finetune", "the classifier", func(name string, n int) (*vk.Buffer, error) {
+		var b *vk.Buffer
+		var e error
+		m.alloc(&b, &e, name, n)
+		return b, e
+	})
 	for _, g := range m.Groups {
 		var ranges [][2]int
 		for _, t := range lay.Tensors {
@@ -146,7 +148,7 @@ func (m *Model) allocate(dropPath bool) error {
 	h.X, h.DX = m.stack.Output(), m.stack.Grad()
 	h.NormW, h.NormB, h.HeadW, h.HeadB = m.param("fc_norm.weight"), m.param("fc_norm.bias"), m.param("head.weight"), m.param("head.bias")
 	h.DNormW, h.DNormB, h.DHeadW, h.DHeadB = m.grad("fc_norm.weight"), m.grad("fc_norm.bias"), m.grad("head.weight"), m.grad("head.bias")
-	return m.zero(m.params, m.grads, m.m, m.v)
+	return nil
 }
 
 // fillIDs writes the identity token order: no masking.
@@ -157,18 +159,6 @@ func (m *Model) fillIDs() error {
 		ids[i] = uint32(i % l)
 	}
 	return m.ids.WriteUint32(0, ids)
-}
-
-func (m *Model) zero(bufs ...*vk.Buffer) error {
-	r, err := m.d.NewRecording()
-	if err != nil {
-		return err
-	}
-	defer r.Release()
-	for _, b := range bufs {
-		r.Fill(b.Span(0, (b.Size()+3)&^3), 0)
-	}
-	return r.Run()
 }
 
 // Release frees every buffer of the model. The device must be done with
@@ -184,53 +174,5 @@ func (m *Model) Release() {
 	m.owned = nil
 }
 
-func (m *Model) param(name string) vk.Span { return m.span(m.params, name) }
-func (m *Model) grad(name string) vk.Span  { return m.span(m.grads, name) }
-
-func (m *Model) span(b *vk.Buffer, name string) vk.Span {
-	t, ok := m.Layout.Lookup(name)
-	if !ok {
-		panic(fmt.Sprintf("finetune: unknown tensor %q", name))
-	}
-	return b.Span(4*t.Offset, 4*t.Len())
-}
-
-// SetParams uploads p, which must have the classifier layout.
-func (m *Model) SetParams(p *mae.Params) error {
-	if len(p.Data) != m.Layout.Len {
-		return fmt.Errorf("finetune: parameters hold %d floats, the classifier %d", len(p.Data), m.Layout.Len)
-	}
-	return m.params.WriteFloat32(0, p.Data)
-}
-
-// Params downloads the parameters.
-func (m *Model) Params() (*mae.Params, error) {
-	p := &mae.Params{Config: m.Cfg, Layout: m.Layout, Data: make([]float32, m.Layout.Len)}
-	return p, m.params.ReadFloat32(0, p.Data)
-}
-
-// Grads downloads the gradient of the last backward pass.
-func (m *Model) Grads() ([]float32, error) {
-	g := make([]float32, m.Layout.Len)
-	return g, m.grads.ReadFloat32(0, g)
-}
-
-// Moments downloads AdamW's moments.
-func (m *Model) Moments() (first, second []float32, err error) {
-	first, second = make([]float32, m.Layout.TrainableLen), make([]float32, m.Layout.TrainableLen)
-	if err = m.m.ReadFloat32(0, first); err == nil {
-		err = m.v.ReadFloat32(0, second)
-	}
-	return first, second, err
-}
-
-// SetMoments uploads AdamW's moments (when resuming).
-func (m *Model) SetMoments(first, second []float32) error {
-	if len(first) != m.Layout.TrainableLen || len(second) != m.Layout.TrainableLen {
-		return fmt.Errorf("finetune: moments of %d and %d floats, the classifier has %d", len(first), len(second), m.Layout.TrainableLen)
-	}
-	if err := m.m.WriteFloat32(0, first); err != nil {
-		return err
-	}
-	return m.v.WriteFloat32(0, second)
-}
+func (m *Model) param(name string) vk.Span { return m.ParamSpan(name) }
+func (m *Model) grad(name string) vk.Span  { return m.GradSpan(name) }

@@ -90,14 +90,15 @@ func (m *Model) recordBackward(r *vk.Recording) error {
 // and clipping to the max norm in in.Hyper when that is positive.
 func (m *Model) RecordUpdate(r *vk.Recording, in *Inputs, beta1, beta2, eps, wd float64) error {
 	n := m.Layout.TrainableLen
-	if err := m.o.GradNorm(r, m.grads.Span(0, 4*n), in.Norm, m.normWork, n); err != nil {
+	params, grads, m1, m2 := m.Buffers()
+	if err := m.o.GradNorm(r, grads.Span(0, 4*n), in.Norm, m.normWork, n); err != nil {
 		return fmt.Errorf("classifier update: %w", err)
 	}
 	cfg := ops.AdamWConfig{Beta1: float32(beta1), Beta2: float32(beta2), Eps: float32(eps), WeightDecay: float32(wd)}
 	for g, gr := range m.Groups {
 		off, size := 4*gr.Start, 4*(gr.End-gr.Start)
 		b := ops.AdamWBuffers{
-			Param: m.params.Span(off, size), Grad: m.grads.Span(off, size), M: m.m.Span(off, size), V: m.v.Span(off, size),
+			Param: params.Span(off, size), Grad: grads.Span(off, size), M: m1.Span(off, size), V: m2.Span(off, size),
 			Hyper: in.Hyper.Span(4*g*HyperStride, 4*ops.AdamWHyperFloats), Norm: in.Norm,
 		}
 		if m.decay[g] != nil {

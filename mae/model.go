@@ -16,15 +16,14 @@ type Model struct {
 	Cfg    Config
 	Layout *Layout
 	Batch  int
+	ParamBuffers
 
 	o     *ops.Ops
 	d     *vk.Device
 	owned []*vk.Buffer
 
-	params, grads *vk.Buffer // Layout.Len floats each; grads' padding stays zero
-	m, v          *vk.Buffer // AdamW moments over the trainable prefix
-	decay         *vk.Buffer // weight-decay ranges (ops.PackDecayRanges)
-	decayRanges   int
+	decay       *vk.Buffer // weight-decay ranges (ops.PackDecayRanges)
+	decayRanges int
 
 	seq  seqDims // encoder and decoder sequence shapes
 	acts activations
@@ -88,16 +87,7 @@ func (m *Model) alloc(name string, n int) (*vk.Buffer, error) {
 func (m *Model) allocate() error {
 	var err error
 	lay := m.Layout
-	if m.params, err = m.alloc("params", lay.Len); err != nil {
-		return err
-	}
-	if m.grads, err = m.alloc("grads", lay.Len); err != nil {
-		return err
-	}
-	if m.m, err = m.alloc("adam m", lay.TrainableLen); err != nil {
-		return err
-	}
-	if m.v, err = m.alloc("adam v", lay.TrainableLen); err != nil {
+	if m.ParamBuffers, err = AllocParamBuffers(m.d, m.Cfg, lay, "mae", "the model", m.alloc); err != nil {
 		return err
 	}
 	ranges := decayRanges(lay)
@@ -115,26 +105,10 @@ func (m *Model) allocate() error {
 			return err
 		}
 	}
-	if err := m.zero(m.params, m.grads, m.m, m.v); err != nil {
-		return err
-	}
 	if err := m.allocParams16(); err != nil {
 		return err
 	}
 	return m.allocActivations()
-}
-
-// zero fills buffers with zeros on the device.
-func (m *Model) zero(bufs ...*vk.Buffer) error {
-	r, err := m.d.NewRecording()
-	if err != nil {
-		return err
-	}
-	defer r.Release()
-	for _, b := range bufs {
-		r.Fill(b.Span(0, (b.Size()+3)&^3), 0)
-	}
-	return r.Run()
 }
 
 // Release frees every buffer of the model. The device must be done with
@@ -150,53 +124,7 @@ func (m *Model) Release() {
 func (m *Model) Ops() *ops.Ops { return m.o }
 
 // param is the span of a parameter tensor.
-func (m *Model) param(name string) vk.Span { return m.tensorSpan(m.params, name) }
+func (m *Model) param(name string) vk.Span { return m.ParamSpan(name) }
 
 // grad is the span of a parameter's gradient.
-func (m *Model) grad(name string) vk.Span { return m.tensorSpan(m.grads, name) }
-
-func (m *Model) tensorSpan(b *vk.Buffer, name string) vk.Span {
-	t := m.Layout.mustLookup("Model", name)
-	return b.Span(4*t.Offset, 4*t.Len())
-}
-
-// SetParams uploads p (which must have the model's configuration).
-func (m *Model) SetParams(p *Params) error {
-	if len(p.Data) != m.Layout.Len {
-		return fmt.Errorf("mae: parameters hold %d floats, the model %d", len(p.Data), m.Layout.Len)
-	}
-	return m.params.WriteFloat32(0, p.Data)
-}
-
-// Params downloads the parameters.
-func (m *Model) Params() (*Params, error) {
-	p := &Params{Config: m.Cfg, Layout: m.Layout, Data: make([]float32, m.Layout.Len)}
-	return p, m.params.ReadFloat32(0, p.Data)
-}
-
-// Grads downloads the gradient of the last backward pass, laid out like
-// the parameters (zero for fixed tensors and padding).
-func (m *Model) Grads() ([]float32, error) {
-	g := make([]float32, m.Layout.Len)
-	return g, m.grads.ReadFloat32(0, g)
-}
-
-// Moments downloads AdamW's first and second moments.
-func (m *Model) Moments() (first, second []float32, err error) {
-	first, second = make([]float32, m.Layout.TrainableLen), make([]float32, m.Layout.TrainableLen)
-	if err = m.m.ReadFloat32(0, first); err == nil {
-		err = m.v.ReadFloat32(0, second)
-	}
-	return first, second, err
-}
-
-// SetMoments uploads AdamW's moments (when resuming).
-func (m *Model) SetMoments(first, second []float32) error {
-	if len(first) != m.Layout.TrainableLen || len(second) != m.Layout.TrainableLen {
-		return fmt.Errorf("mae: moments of %d and %d floats, the model has %d trainable", len(first), len(second), m.Layout.TrainableLen)
-	}
-	if err := m.m.WriteFloat32(0, first); err != nil {
-		return err
-	}
-	return m.v.WriteFloat32(0, second)
-}
+func (m *Model) grad(name string) vk.Span { return m.GradSpan(name) }

@@ -3,6 +3,8 @@ package mae
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mae-vk/mae-vk/safetensors"
 )
 
 // ParamAlign is the alignment, in float32 elements (256 bytes), of every
@@ -35,13 +37,7 @@ type Tensor struct {
 }
 
 // Len returns the number of elements of t, the product of its shape.
-func (t Tensor) Len() int {
-	n := 1
-	for _, d := range t.Shape {
-		n *= d
-	}
-	return n
-}
+func (t Tensor) Len() int { return safetensors.Elements(t.Shape) }
 
 // Layout is the flat parameter buffer of a model: every tensor under its
 // reference name and shape at an offset aligned to ParamAlign, the trainable

@@ -28,7 +28,7 @@ type Taps struct {
 	// EncAttn and DecAttn, when asked for, hold each block's attention
 	// probabilities [N, H, S, S] (S = 1+Lk or 1+L; row = query, column =
 	// key), computed on the device by the unfused attention path from the
-	// same q, k, v the fused kernel read.
+	// same q, k, v the fused kernel read (attention_probs.go).
 	EncAttn, DecAttn [][]float32
 }
 
@@ -48,11 +48,12 @@ func (m *Model) Tap(in *Inputs, images []float32, mk Masking, attn bool) (*Taps,
 		return v, b.ReadFloat32(0, v)
 	}
 	for _, st := range []struct {
+		dec  bool
 		sh   stackShape
 		bl   []blockActs
 		dst  *[][]float32
 		attn *[][]float32
-	}{{a.enc, a.encB, &t.Enc, &t.EncAttn}, {a.dec, a.decB, &t.Dec, &t.DecAttn}} {
+	}{{false, a.enc, a.encB, &t.Enc, &t.EncAttn}, {true, a.dec, a.decB, &t.Dec, &t.DecAttn}} {
 		x, err := read(st.bl[0].x, st.sh.t*st.sh.d)
 		if err != nil {
 			return nil, err
@@ -65,7 +66,7 @@ func (m *Model) Tap(in *Inputs, images []float32, mk Masking, attn bool) (*Taps,
 			}
 			*st.dst = append(*st.dst, y)
 			if attn {
-				p, err := m.attentionProbs(st.sh, &st.bl[i])
+				p, err := m.attentionProbs(st.dec, i)
 				if err != nil {
 					return nil, err
 				}
@@ -82,43 +83,11 @@ func (m *Model) Tap(in *Inputs, images []float32, mk Masking, attn bool) (*Taps,
 	return t, nil
 }
 
-// attentionProbs runs the unfused attention on the q, k, v the last
-// forward pass saved in b and returns its probabilities [N, H, S, S].
-func (m *Model) attentionProbs(sh stackShape, b *blockActs) ([]float32, error) {
-	hd := sh.d / sh.h
-	work, err := m.d.NewBuffer("attention probabilities", 4*ops.UnfusedAttentionWorkFloats(sh.n, sh.s, sh.h, hd))
-	if err != nil {
-		return nil, fmt.Errorf("mae: %w", err)
-	}
-	defer work.Release()
-	out, err := m.d.NewBuffer("unfused attention out", 4*sh.t*sh.d)
-	if err != nil {
-		return nil, fmt.Errorf("mae: %w", err)
-	}
-	defer out.Release()
-	r, err := m.d.NewRecording()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Release()
-	if err := m.o.AttentionUnfused(r, b.qkv, out, work, sh.n, sh.s, sh.h, hd); err != nil {
-		return nil, err
-	}
-	if err := r.Run(); err != nil {
-		return nil, fmt.Errorf("mae: attention probabilities: %w", err)
-	}
-	p := make([]float32, sh.n*sh.h*sh.s*sh.s)
-	return p, work.ReadFloat32(ops.UnfusedAttentionProbsOffset(sh.n, sh.s, sh.h, hd), p)
-}
-
 // AttentionOut downloads the fused attention kernel's output [N, S, D] of
 // encoder (dec false) or decoder block i from the last forward pass; tests
 // compare it with the probabilities of Tap times V.
 func (m *Model) AttentionOut(dec bool, i int) ([]float32, error) {
-	sh, bl := m.acts.enc, m.acts.encB
-	if dec {
-		sh, bl = m.acts.dec, m.acts.decB
-	}
+	sh, bl := m.stackActs(dec)
 	v := make([]float32, sh.t*sh.d)
 	return v, bl[i].o.ReadFloat32(0, v)
 }
@@ -126,10 +95,7 @@ func (m *Model) AttentionOut(dec bool, i int) ([]float32, error) {
 // QKV downloads the q, k, v rows [N, S, 3, H, d] of encoder (dec false) or
 // decoder block i from the last forward pass.
 func (m *Model) QKV(dec bool, i int) ([]float32, error) {
-	sh, bl := m.acts.enc, m.acts.encB
-	if dec {
-		sh, bl = m.acts.dec, m.acts.decB
-	}
+	sh, bl := m.stackActs(dec)
 	v := make([]float32, sh.t*3*sh.d)
 	return v, bl[i].qkv.ReadFloat32(0, v)
 }

@@ -157,12 +157,7 @@ const GradNormWorkFloats = 1024
 // panics on n < 1 or a binding that is too small.
 func (o *Ops) GradNorm(r *vk.Recording, grad, norm, work vk.Binding, n int) error {
 	const op = "GradNorm"
-	if n < 1 {
-		panic(fmt.Sprintf("ops: %s: n = %d, want ≥ 1", op, n))
-	}
-	need(op, "grad", grad, n)
-	need(op, "norm", norm, 1)
-	need(op, "work", work, GradNormWorkFloats)
+	needReduction(op, "grad", "norm", grad, norm, work, n, 1, GradNormWorkFloats)
 	local := o.sumLocal()
 	groups := min(ceilDiv(n, local), GradNormWorkFloats, o.maxGroups)
 	push1 := vk.PushBytes(shaders.GradNormPush{N: fitU32(op, n)})

@@ -2,10 +2,18 @@ package ops
 
 import "fmt"
 
-// checkIndex panics unless 0 ≤ v < limit.
-func checkIndex(fn string, v int32, limit int) {
-	if v < 0 || int(v) >= limit {
-		panic(fmt.Sprintf("ops: %s: index %d out of range [0, %d)", fn, v, limit))
+// eachIndex calls f(s, j, id) for each index id = ids[s·cols+j] of n
+// samples of cols indices, in order, after checking that 0 ≤ id < limit
+// (it panics otherwise, naming fn).
+func eachIndex(fn string, ids []int32, n, cols, limit int, f func(s, j, id int)) {
+	for s := 0; s < n; s++ {
+		for j := 0; j < cols; j++ {
+			v := ids[s*cols+j]
+			if v < 0 || int(v) >= limit {
+				panic(fmt.Sprintf("ops: %s: index %d out of range [0, %d)", fn, v, limit))
+			}
+			f(s, j, int(v))
+		}
 	}
 }
 
@@ -20,13 +28,9 @@ func GatherTokensRef(x []float64, idsKeep []int32, n, l, lk, d int) []float64 {
 	checkLen("GatherTokensRef", "x", len(x), n, l, d)
 	checkLen("GatherTokensRef", "idsKeep", len(idsKeep), n, lk)
 	y := make([]float64, n*lk*d)
-	for s := 0; s < n; s++ {
-		for k := 0; k < lk; k++ {
-			id := idsKeep[s*lk+k]
-			checkIndex("GatherTokensRef", id, l)
-			copy(y[(s*lk+k)*d:][:d], x[(s*l+int(id))*d:][:d])
-		}
-	}
+	eachIndex("GatherTokensRef", idsKeep, n, lk, l, func(s, k, id int) {
+		copy(y[(s*lk+k)*d:][:d], x[(s*l+id)*d:][:d])
+	})
 	return y
 }
 
@@ -40,16 +44,12 @@ func GatherTokensBackwardRef(dy []float64, idsKeep []int32, n, l, lk, d int) []f
 	checkLen("GatherTokensBackwardRef", "dy", len(dy), n, lk, d)
 	checkLen("GatherTokensBackwardRef", "idsKeep", len(idsKeep), n, lk)
 	dx := make([]float64, n*l*d)
-	for s := 0; s < n; s++ {
-		for k := 0; k < lk; k++ {
-			id := idsKeep[s*lk+k]
-			checkIndex("GatherTokensBackwardRef", id, l)
-			dst := dx[(s*l+int(id))*d:][:d]
-			for e, v := range dy[(s*lk+k)*d:][:d] {
-				dst[e] += v
-			}
+	eachIndex("GatherTokensBackwardRef", idsKeep, n, lk, l, func(s, k, id int) {
+		dst := dx[(s*l+id)*d:][:d]
+		for e, v := range dy[(s*lk+k)*d:][:d] {
+			dst[e] += v
 		}
-	}
+	})
 	return dx
 }
 
@@ -70,17 +70,15 @@ func UnshuffleRef(x, mask []float64, idsRestore []int32, n, l, lk, d int) []floa
 	y := make([]float64, n*(1+l)*d)
 	for s := 0; s < n; s++ {
 		copy(y[s*(1+l)*d:][:d], x[s*(1+lk)*d:][:d])
-		for j := 0; j < l; j++ {
-			r := idsRestore[s*l+j]
-			checkIndex("UnshuffleRef", r, l)
-			dst := y[(s*(1+l)+1+j)*d:][:d]
-			if int(r) < lk {
-				copy(dst, x[(s*(1+lk)+1+int(r))*d:][:d])
-			} else {
-				copy(dst, mask)
-			}
-		}
 	}
+	eachIndex("UnshuffleRef", idsRestore, n, l, l, func(s, j, r int) {
+		dst := y[(s*(1+l)+1+j)*d:][:d]
+		if r < lk {
+			copy(dst, x[(s*(1+lk)+1+r)*d:][:d])
+		} else {
+			copy(dst, mask)
+		}
+	})
 	return y
 }
 
@@ -100,18 +98,15 @@ func UnshuffleBackwardRef(dy []float64, idsRestore []int32, n, l, lk, d int) (dx
 	dmask = make([]float64, d)
 	for s := 0; s < n; s++ {
 		copy(dx[s*(1+lk)*d:][:d], dy[s*(1+l)*d:][:d])
-		for j := 0; j < l; j++ {
-			r := idsRestore[s*l+j]
-			checkIndex("UnshuffleBackwardRef", r, l)
-			src := dy[(s*(1+l)+1+j)*d:][:d]
-			dst := dmask
-			if int(r) < lk {
-				dst = dx[(s*(1+lk)+1+int(r))*d:][:d]
-			}
-			for e, v := range src {
-				dst[e] += v
-			}
-		}
 	}
+	eachIndex("UnshuffleBackwardRef", idsRestore, n, l, l, func(s, j, r int) {
+		dst := dmask
+		if r < lk {
+			dst = dx[(s*(1+lk)+1+r)*d:][:d]
+		}
+		for e, v := range dy[(s*(1+l)+1+j)*d:][:d] {
+			dst[e] += v
+		}
+	})
 	return dx, dmask
 }

@@ -1,6 +1,9 @@
 package ops
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // testIDs returns per-sample random permutations of [0, l) (ids_shuffle) and
 // their inverses (ids_restore).
@@ -86,10 +89,20 @@ func TestUnshuffleBackwardRefAdjoint(t *testing.T) {
 }
 
 func TestGatherTokensRefPanicsOnBadIndex(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Fatal("no panic")
-		}
-	}()
-	GatherTokensRef(make([]float64, 4), []int32{2}, 1, 2, 1, 2)
+	for name, call := range map[string]func(){
+		"GatherTokensRef":         func() { GatherTokensRef(make([]float64, 8), []int32{2, 0}, 2, 2, 1, 2) },
+		"GatherTokensBackwardRef": func() { GatherTokensBackwardRef(make([]float64, 4), []int32{-1, 0}, 2, 2, 1, 2) },
+		"UnshuffleRef":            func() { UnshuffleRef(make([]float64, 8), make([]float64, 2), []int32{0, 2, 0, 1}, 2, 2, 1, 2) },
+		"UnshuffleBackwardRef":    func() { UnshuffleBackwardRef(make([]float64, 12), []int32{0, 2, 0, 1}, 2, 2, 1, 2) },
+	} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, name+": index") || !strings.Contains(msg, "out of range [0, 2)") {
+					t.Errorf("%s: panic %q, want the index named", name, msg)
+				}
+			}()
+			call()
+		}()
+	}
 }

@@ -25,16 +25,7 @@ func LayerNormRef(x, gamma, beta []float64, rows, dim int, eps float64) (y, mean
 	rstd = make([]float64, rows)
 	for r := 0; r < rows; r++ {
 		xr := x[r*dim : r*dim+dim]
-		mu := 0.0
-		for _, v := range xr {
-			mu += v
-		}
-		mu /= float64(dim)
-		vr := 0.0
-		for _, v := range xr {
-			vr += (v - mu) * (v - mu)
-		}
-		vr /= float64(dim)
+		mu, vr := meanVarRef(xr, 0)
 		rs := 1 / math.Sqrt(vr+eps)
 		mean[r], rstd[r] = mu, rs
 		yr := y[r*dim : r*dim+dim]

@@ -26,16 +26,7 @@ func NormPixTargetRef(target []float64, n, l, p int) []float64 {
 	y := make([]float64, len(target))
 	for r := 0; r < n*l; r++ {
 		t := target[r*p : r*p+p]
-		mu := 0.0
-		for _, v := range t {
-			mu += v
-		}
-		mu /= float64(p)
-		vr := 0.0
-		for _, v := range t {
-			vr += (v - mu) * (v - mu)
-		}
-		vr /= float64(p - 1)
+		mu, vr := meanVarRef(t, 1)
 		inv := 1 / math.Sqrt(vr+NormPixEps)
 		for e, v := range t {
 			y[r*p+e] = (v - mu) * inv

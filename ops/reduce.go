@@ -22,12 +22,7 @@ const ReduceWorkFloats = 256
 // binding that is too small (work must hold ReduceWorkFloats).
 func (o *Ops) Mean(r *vk.Recording, x, out, work vk.Binding, n int) error {
 	const op = "Mean"
-	if n < 0 {
-		panic(fmt.Sprintf("ops: %s: n = %d, want ≥ 0", op, n))
-	}
-	need(op, "x", x, n)
-	need(op, "out", out, 1)
-	need(op, "work", work, ReduceWorkFloats)
+	needReduction(op, "x", "out", x, out, work, n, 0, ReduceWorkFloats)
 	first, nT := "reduce_sum", n
 	if vec4Fits(n, x) {
 		first, nT = vec4Name(first, true), n/4
@@ -46,6 +41,19 @@ func (o *Ops) Mean(r *vk.Recording, x, out, work vk.Binding, n int) error {
 	r.Dispatch(k1, vk.Groups{groups, 1, 1}, push1, x, work)
 	r.Dispatch(k2, vk.Groups{1, 1, 1}, push2, work, out)
 	return nil
+}
+
+// needReduction checks the arguments of a two-pass reduction of x [n] into
+// out [1] through work [workFloats]: it panics, as need does, unless
+// n ≥ minN and every binding is large enough; xName and outName are the
+// arguments' names in the message.
+func needReduction(op, xName, outName string, x, out, work vk.Binding, n, minN, workFloats int) {
+	if n < minN {
+		panic(fmt.Sprintf("ops: %s: n = %d, want ≥ %d", op, n, minN))
+	}
+	need(op, xName, x, n)
+	need(op, outName, out, 1)
+	need(op, "work", work, workFloats)
 }
 
 // colBlocks is how ColumnSums splits rows: blocks of rowsPerBlock rows

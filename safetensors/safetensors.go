@@ -49,9 +49,13 @@ type Tensor struct {
 
 // Len returns the number of elements, the product of the shape (1 for a
 // scalar).
-func (t Tensor) Len() int {
+func (t Tensor) Len() int { return Elements(t.Shape) }
+
+// Elements returns the number of elements of a tensor of the given shape,
+// the product of its dimensions (1 for a scalar, shape []).
+func Elements(shape []int) int {
 	n := 1
-	for _, d := range t.Shape {
+	for _, d := range shape {
 		n *= d
 	}
 	return n

@@ -395,7 +395,9 @@ def _sync(device):
         torch.cuda.synchronize(device)
 
 
-def cmd_bench(args):
+def _device(args):
+    """The torch device of --device, with --threads and (on CUDA) --tf32 applied;
+    exits when CUDA is asked for but absent."""
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -404,6 +406,12 @@ def cmd_bench(args):
             raise SystemExit("torch_mae.py: --device cuda but torch.cuda.is_available() is False")
         torch.backends.cuda.matmul.allow_tf32 = args.tf32
         torch.backends.cudnn.allow_tf32 = args.tf32
+    return device
+
+
+def cmd_bench(args):
+    device = _device(args)
+    if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
     torch.manual_seed(args.seed)
 
@@ -574,14 +582,7 @@ def _time_op(fn, device, budget_s):
 
 
 def _op_setup(args):
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise SystemExit("torch_mae.py: --device cuda but torch.cuda.is_available() is False")
-        torch.backends.cuda.matmul.allow_tf32 = args.tf32
-        torch.backends.cudnn.allow_tf32 = args.tf32
+    device = _device(args)
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[args.amp_dtype] if args.amp else torch.float32
     torch.manual_seed(0)
     return device, dtype

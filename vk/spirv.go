@@ -3,6 +3,8 @@ package vk
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/mae-vk/mae-vk/internal/spirv"
 )
 
 const (
@@ -34,7 +36,7 @@ func spirvWords(name string, code []byte) ([]uint32, error) {
 		if count == 0 || i+count > len(words) {
 			return nil, fmt.Errorf("vulkan: shader %s: SPIR-V instruction at word %d runs past the module", name, i)
 		}
-		if op == opEntryPoint && count >= 4 && words[i+1] == executionGLCompute && cstringAt(words[i+3:i+count]) == "main" {
+		if op == opEntryPoint && count >= 4 && words[i+1] == executionGLCompute && spirv.LiteralString(words[i+3:i+count]) == "main" {
 			foundMain = true
 		}
 		i += count
@@ -43,19 +45,4 @@ func spirvWords(name string, code []byte) ([]uint32, error) {
 		return nil, fmt.Errorf("vulkan: shader %s: SPIR-V has no GLCompute entry point named main", name)
 	}
 	return words, nil
-}
-
-// cstringAt decodes a SPIR-V literal string.
-func cstringAt(words []uint32) string {
-	var b []byte
-	for _, w := range words {
-		for k := 0; k < 4; k++ {
-			c := byte(w >> (8 * k))
-			if c == 0 {
-				return string(b)
-			}
-			b = append(b, c)
-		}
-	}
-	return string(b)
 }

@@ -21,9 +21,9 @@ func analyzeCommand() *cli.Command {
 			"--compare, each run's loss and probe for the patch-size and decoder-depth curves.\n" +
 			"Writes OUT/index.html (self-contained), OUT/analysis.json and the PNG plots.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "weights", Usage: "run directory, checkpoint or model.safetensors (required)"},
+			weightsFlag(),
 			&cli.StringSliceFlag{Name: "compare", Usage: "another run for the across-run plots (repeatable)"},
-			&cli.StringFlag{Name: "data", Value: "fashion-mnist", Usage: "data set with train and test splits"},
+			splitsDataFlag(),
 			&cli.IntFlag{Name: "images", Value: 64, Usage: "test images for the single-model measurements"},
 			&cli.IntFlag{Name: "probe-train", Value: 5000, Usage: "train images of each run's probe"},
 			&cli.IntFlag{Name: "probe-test", Value: 2000, Usage: "test images of each run's probe and loss"},
@@ -35,8 +35,8 @@ func analyzeCommand() *cli.Command {
 }
 
 func runAnalyze(c *cli.Context) error {
-	if c.String("weights") == "" {
-		return fmt.Errorf("--weights: required: give a run directory, a checkpoint or a model.safetensors")
+	if err := requireWeights(c); err != nil {
+		return err
 	}
 	if c.String("out") == "" {
 		return fmt.Errorf("--out: required: the directory to write index.html, analysis.json and the plots into")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/mae-vk/mae-vk/ops"
+	"github.com/mae-vk/mae-vk/vk"
 	"github.com/urfave/cli/v2"
 )
 
@@ -37,4 +39,13 @@ func requirePositive(c *cli.Context, names ...string) error {
 		}
 	}
 	return nil
+}
+
+// openBenchOps checks the kernel bench's size flags (requirePositive) and
+// opens the device with timestamp profiling on; the caller closes it.
+func openBenchOps(c *cli.Context, sizes ...string) (*vk.Device, *ops.Ops, error) {
+	if err := requirePositive(c, sizes...); err != nil {
+		return nil, nil, err
+	}
+	return openOps(c, true)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/mae-vk/mae-vk/ops"
 	"github.com/urfave/cli/v2"
@@ -11,7 +12,7 @@ func benchAttentionCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "attention",
 		Usage: "time fused multi-head attention (forward, and --backward) and print GFLOP/s",
-		Flags: []cli.Flag{
+		Flags: slices.Concat([]cli.Flag{
 			&cli.IntFlag{Name: "batch", Value: 64, Usage: "samples B"},
 			&cli.IntFlag{Name: "heads", Value: 4, Usage: "heads H"},
 			&cli.IntFlag{Name: "len", Value: 50, Usage: "tokens L"},
@@ -19,14 +20,9 @@ func benchAttentionCommand() *cli.Command {
 			&cli.BoolFlag{Name: "backward", Usage: "time the backward pass too"},
 			&cli.BoolFlag{Name: "compare", Usage: "also time the unfused forward (GEMM + softmax + GEMM through our own kernels)"},
 			&cli.StringFlag{Name: "variant", Usage: "cpu or gpu family (default: by device type)"},
-			&cli.DurationFlag{Name: "time", Value: 2e9, Usage: "time budget per measurement"},
-			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
-		},
+		}, benchFlags()),
 		Action: func(c *cli.Context) error {
-			if err := requirePositive(c, "batch", "heads", "len", "head-dim"); err != nil {
-				return err
-			}
-			d, o, err := openOps(c, true)
+			d, o, err := openBenchOps(c, "batch", "heads", "len", "head-dim")
 			if err != nil {
 				return err
 			}

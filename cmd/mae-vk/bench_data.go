@@ -19,7 +19,7 @@ func benchDataCommand() *cli.Command {
 			&cli.IntFlag{Name: "image-size", Usage: "model image side (default: the source's; required for image folders)"},
 			&cli.IntFlag{Name: "channels", Usage: "model channels, 1 or 3 (default: the source's)"},
 			&cli.StringFlag{Name: "augment", Value: "mae", Usage: "none or mae"},
-			&cli.IntFlag{Name: "workers", Usage: "decoding goroutines (0: one per CPU)"},
+			workersFlag(),
 			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
 		},
 		Action: func(c *cli.Context) error {

@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
-	"time"
+	"slices"
 
 	"github.com/mae-vk/mae-vk/ops"
 	"github.com/urfave/cli/v2"
@@ -13,7 +13,7 @@ func benchGemmCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "gemm",
 		Usage: "time C = op(A)·op(B) and print GFLOP/s; --tune searches this device's best kernel shape",
-		Flags: []cli.Flag{
+		Flags: slices.Concat([]cli.Flag{
 			&cli.IntFlag{Name: "m", Value: 1024, Usage: "rows of C"},
 			&cli.IntFlag{Name: "n", Value: 1024, Usage: "columns of C"},
 			&cli.IntFlag{Name: "k", Value: 1024, Usage: "inner dimension"},
@@ -24,18 +24,13 @@ func benchGemmCommand() *cli.Command {
 			&cli.BoolFlag{Name: "gelu", Usage: "fuse exact GELU (after the bias)"},
 			&cli.BoolFlag{Name: "tune", Usage: "try every kernel shape on this product and store the fastest for this device"},
 			&cli.StringFlag{Name: "variant", Usage: "force a family: reg (CPU-shaped) or tiled (GPU-shaped), default shapes"},
-			&cli.DurationFlag{Name: "time", Value: 2 * time.Second, Usage: "time budget per measurement"},
-			&cli.BoolFlag{Name: "json", Usage: "print JSON"},
-		},
+		}, benchFlags()),
 		Action: runBenchGemm,
 	}
 }
 
 func runBenchGemm(c *cli.Context) error {
-	if err := requirePositive(c, "m", "n", "k", "batch"); err != nil {
-		return err
-	}
-	d, o, err := openOps(c, true)
+	d, o, err := openBenchOps(c, "m", "n", "k", "batch")
 	if err != nil {
 		return err
 	}

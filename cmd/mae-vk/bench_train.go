@@ -39,15 +39,11 @@ func benchTrainIn(c *cli.Context, g *group) error {
 	if err != nil {
 		return err
 	}
-	d, o, err := g.openOps(c, true)
+	d, o, prec, err := openOpsPrecision(c, g.openOps, true)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	prec, err := precisionFromFlags(c, d.Info)
-	if err != nil {
-		return err
-	}
 	res, err := mae.BenchTrainGroup(o, cfg, preset, c.Int("batch"), c.Int("steps"), prec, g.mae())
 	if err != nil {
 		return err

@@ -81,7 +81,7 @@ func evalCommand() *cli.Command {
 			&cli.StringFlag{Name: "data", Value: mae.DefaultEvalData, Usage: "data set: fashion-mnist, mnist, or a path (IDX files, CIFAR batches, image folder)"},
 			&cli.StringFlag{Name: "split", Value: mae.DefaultEvalSplit, Usage: "train or test"},
 			&cli.IntFlag{Name: "batch", Value: mae.DefaultEvalBatch, Usage: "images per forward pass (at most the split's size)"},
-			&cli.IntFlag{Name: "workers", Usage: "decoding goroutines (0: one per CPU)"},
+			workersFlag(),
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON object"},
 			&cli.StringFlag{Name: "task", Value: "mae", Usage: "mae (masked-patch loss of MAE weights) or classify (top-1/top-5 of a mae-vk finetune run)"},
 		), distFlags()...),
@@ -133,15 +133,11 @@ func evalIn(c *cli.Context, g *group) error {
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	d, o, err := g.openOps(c, false)
+	d, o, prec, err := openOpsPrecision(c, g.openOps, false)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	prec, err := precisionFromFlags(c, d.Info)
-	if err != nil {
-		return err
-	}
 	cfg := mae.EvalConfig{Precision: prec,
 		Params: p, Data: c.String("data"), Split: c.String("split"), Batch: c.Int("batch"),
 		Seed: c.Uint64("seed"), Workers: c.Int("workers"), Group: g.mae(),

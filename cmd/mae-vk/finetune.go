@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/mae-vk/mae-vk/finetune"
 	"github.com/mae-vk/mae-vk/mae"
@@ -20,20 +21,16 @@ func finetuneCommand() *cli.Command {
 		Description: "Trains models_vit's classifier (encoder without masking, global average pool, fc_norm, head)\n" +
 			"end to end on the device, evaluating top-1/top-5 on the held-out split each epoch. The run\n" +
 			"directory holds config.json, metrics.jsonl, curves.png, checkpoints/ (last) and best/.",
-		Flags: append(modelFlags(),
+		Flags: slices.Concat(modelFlags(), []cli.Flag{
 			&cli.StringFlag{Name: "weights", Usage: "pre-trained MAE checkpoint, run directory or model.safetensors (none: random init)"},
 			&cli.IntFlag{Name: "classes", Usage: "classes (0: the data set's)"},
 			&cli.StringFlag{Name: "data", Value: def.Data, Usage: "data set: fashion-mnist, mnist, or a path"},
 			&cli.StringFlag{Name: "eval-split", Value: def.EvalSplit, Usage: "split evaluated each epoch: test, train or none"},
 			&cli.IntFlag{Name: "train-images", Usage: "use the first N training images (0: all)"},
 			&cli.IntFlag{Name: "eval-images", Usage: "evaluate on the first N held-out images (0: all)"},
-			&cli.IntFlag{Name: "workers", Usage: "decoding goroutines (0: one per CPU)"},
-			&cli.IntFlag{Name: "epochs", Value: def.Epochs, Usage: "epochs (the schedule's length)"},
-			&cli.Int64Flag{Name: "steps", Usage: "stop after this many steps (0: all epochs)"},
+		}, scheduleFlags(def.Epochs), []cli.Flag{
 			&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "images per step"},
-			&cli.Float64Flag{Name: "blr", Value: def.BLR, Usage: "base learning rate: lr = blr × batch / 256"},
-			&cli.Float64Flag{Name: "lr", Usage: "absolute learning rate (overrides --blr)"},
-			&cli.Float64Flag{Name: "min-lr", Value: def.MinLR, Usage: "floor of the cosine decay"},
+		}, lrFlags(def.BLR, def.MinLR), []cli.Flag{
 			&cli.Float64Flag{Name: "warmup-epochs", Value: def.WarmupEpochs, Usage: "linear warm-up in epochs"},
 			&cli.Float64Flag{Name: "weight-decay", Value: def.WeightDecay, Usage: "AdamW weight decay (not on norms, biases, cls_token, pos_embed)"},
 			&cli.Float64Flag{Name: "layer-decay", Value: def.LayerDecay, Usage: "layer-wise lr decay (1: off)"},
@@ -48,12 +45,12 @@ func finetuneCommand() *cli.Command {
 			&cli.StringFlag{Name: "randaug", Value: def.RandAug, Usage: "RandAugment as timm writes it (none: off)"},
 			&cli.BoolFlag{Name: "no-crop", Usage: "no RandomResizedCrop + flip"},
 			&cli.Uint64Flag{Name: "seed", Usage: "seeds the head, data order, augmentation and drop path"},
-			&cli.StringFlag{Name: "out", Usage: "run directory (default runs/<timestamp>)"},
+			runDirFlag(),
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in this directory exactly"},
-			&cli.IntFlag{Name: "keep", Value: def.Keep, Usage: "checkpoints to keep"},
+			keepFlag(def.Keep),
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
-		),
+		}),
 		Action: runFinetune,
 	}
 }

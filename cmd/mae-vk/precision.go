@@ -28,6 +28,22 @@ func precisionFromFlags(c *cli.Context, info vk.DeviceInfo) (ops.Precision, erro
 	return p, err
 }
 
+// openOpsPrecision opens the device with open (openOps, or a group's
+// openOps under MPI) and resolves --precision on it, as
+// precisionFromFlags does. The caller closes the device.
+func openOpsPrecision(c *cli.Context, open func(*cli.Context, bool) (*vk.Device, *ops.Ops, error), profile bool) (*vk.Device, *ops.Ops, ops.Precision, error) {
+	d, o, err := open(c, profile)
+	if err != nil {
+		return nil, nil, ops.FP32, err
+	}
+	prec, err := precisionFromFlags(c, d.Info)
+	if err != nil {
+		d.Close()
+		return nil, nil, ops.FP32, err
+	}
+	return d, o, prec, nil
+}
+
 // lossScaleText is the progress bar's loss-scaling part (fp16 only):
 // the step's scale and the steps skipped so far.
 func lossScaleText(r mae.StepReport, skipped int64) string {

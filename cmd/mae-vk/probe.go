@@ -24,8 +24,8 @@ func probeCommand() *cli.Command {
 			"16384 for 90 epochs on ImageNet). --baseline random adds the same architecture\n" +
 			"freshly initialized with the run's seed; --baseline pixels the raw normalized pixels.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "weights", Usage: "run directory, checkpoint or model.safetensors (required)"},
-			&cli.StringFlag{Name: "data", Value: "fashion-mnist", Usage: "data set with train and test splits"},
+			weightsFlag(),
+			splitsDataFlag(),
 			&cli.StringFlag{Name: "features", Value: analysis.PoolCls, Usage: "cls or mean"},
 			&cli.IntFlag{Name: "train-images", Value: 10000, Usage: "images of the train split, a seeded random subset (0: all, as the reference's protocol; slower on CPU drivers)"},
 			&cli.IntFlag{Name: "test-images", Usage: "images of the test split (0: all)"},
@@ -43,8 +43,8 @@ func probeCommand() *cli.Command {
 }
 
 func runProbe(c *cli.Context) error {
-	if c.String("weights") == "" {
-		return fmt.Errorf("--weights: required: give a run directory, a checkpoint or a model.safetensors")
+	if err := requireWeights(c); err != nil {
+		return err
 	}
 	cfg := analysis.ProbeRun{
 		Weights: c.String("weights"), Data: c.String("data"), Features: c.String("features"),

@@ -80,15 +80,11 @@ func runReconstruct(c *cli.Context) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	d, o, err := openOps(c, false)
+	d, o, prec, err := openOpsPrecision(c, openOps, false)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	prec, err := precisionFromFlags(c, d.Info)
-	if err != nil {
-		return err
-	}
 	var recs []mae.ImageRecon
 	if m := c.String("mask"); m != "" {
 		mask, err := parseMask(m, mc.NumPatches())

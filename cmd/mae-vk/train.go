@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -19,34 +20,30 @@ func trainCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "train",
 		Usage: "pre-train an MAE (default: the tiny preset on Fashion-MNIST)",
-		Flags: append(append(modelFlags(), distFlags()...), []cli.Flag{
+		Flags: slices.Concat(modelFlags(), distFlags(), []cli.Flag{
 			&cli.StringFlag{Name: "data", Value: def.Data, Usage: "data set: fashion-mnist, mnist, or a path (IDX files, CIFAR batches, image folder)"},
 			&cli.StringFlag{Name: "split", Value: def.Split, Usage: "train or test"},
 			&cli.StringFlag{Name: "augment", Value: def.Augment, Usage: "none, or mae (RandomResizedCrop 0.2-1 + flip)"},
-			&cli.IntFlag{Name: "workers", Usage: "decoding goroutines (0: one per CPU)"},
-			&cli.IntFlag{Name: "epochs", Value: def.Epochs, Usage: "epochs (the schedule's length)"},
-			&cli.Int64Flag{Name: "steps", Usage: "stop after this many steps (0: all epochs)"},
+		}, scheduleFlags(def.Epochs), []cli.Flag{
 			&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "images per micro-batch"},
 			&cli.IntFlag{Name: "accum", Value: def.Accum, Usage: "micro-batches accumulated per optimizer step (effective batch = batch × accum)"},
-			&cli.Float64Flag{Name: "blr", Value: def.BLR, Usage: "base learning rate: lr = blr × batch / 256"},
-			&cli.Float64Flag{Name: "lr", Usage: "absolute learning rate (overrides --blr)"},
-			&cli.Float64Flag{Name: "min-lr", Value: def.MinLR, Usage: "floor of the cosine decay"},
+		}, lrFlags(def.BLR, def.MinLR), []cli.Flag{
 			&cli.Float64Flag{Name: "warmup-epochs", Value: def.WarmupEpochs, Usage: "linear warm-up length in epochs (fractions allowed)"},
 			&cli.Float64Flag{Name: "weight-decay", Value: def.WeightDecay, Usage: "AdamW weight decay (weights, cls and mask tokens)"},
 			&cli.Float64Flag{Name: "beta1", Value: def.Beta1, Usage: "AdamW β1"},
 			&cli.Float64Flag{Name: "beta2", Value: def.Beta2, Usage: "AdamW β2"},
 			&cli.Float64Flag{Name: "clip-grad", Usage: "clip the global gradient norm to this (0: off)"},
 			&cli.Uint64Flag{Name: "seed", Value: def.Seed, Usage: "seeds init, data order, augmentation and masking"},
-			&cli.StringFlag{Name: "out", Usage: "run directory (default runs/<timestamp>)"},
+			runDirFlag(),
 			&cli.StringFlag{Name: "resume", Usage: "continue the run in this directory (or checkpoint) exactly"},
-			&cli.IntFlag{Name: "keep", Value: def.Keep, Usage: "checkpoints to keep"},
+			keepFlag(def.Keep),
 			&cli.Int64Flag{Name: "recon-every", Value: def.ReconEvery, Usage: "also draw reconstructions every this many steps (0: each epoch only)"},
 			&cli.StringFlag{Name: "save-every", Value: time.Duration(def.SaveInterval).String(), Usage: "also save a checkpoint every this many steps (e.g. 500) or this long (e.g. 30m); 0: at epoch ends only"},
 			&cli.Int64Flag{Name: "eval-every", Usage: "evaluate the test split every this many steps, into metrics.jsonl and loss.png (0: never)"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar"},
 			&cli.Int64Flag{Name: "check-every", Value: mae.DefaultCheckEvery, Usage: "under MPI: compare the ranks' parameter checksums every this many steps (and at every save)"},
 			precisionFlag(),
-		}...),
+		}),
 		Action: runTrain,
 	}
 }
@@ -65,7 +62,7 @@ func trainConfigFromFlags(c *cli.Context) (mae.TrainConfig, error) {
 	cfg.WeightDecay, cfg.Beta1, cfg.Beta2, cfg.ClipGrad = c.Float64("weight-decay"), c.Float64("beta1"), c.Float64("beta2"), c.Float64("clip-grad")
 	cfg.Seed, cfg.Out, cfg.Resume, cfg.Keep = c.Uint64("seed"), c.String("out"), c.String("resume"), c.Int("keep")
 	cfg.ReconEvery, cfg.EvalEvery, cfg.CheckEvery = c.Int64("recon-every"), c.Int64("eval-every"), c.Int64("check-every")
-	cfg.ReconEvery, cfg.EvalEvery, cfg.Precision = c.Int64("recon-every"), c.Int64("eval-every"), c.String("precision")
+	cfg.Precision = c.String("precision")
 	if cfg.SaveEvery, cfg.SaveInterval, err = parseSaveEvery(c.String("save-every")); err != nil {
 		return cfg, err
 	}

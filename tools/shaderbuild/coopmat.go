@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/mae-vk/mae-vk/internal/spirv"
 )
 
 // Debian 12's glslc compiles GL_NV_cooperative_matrix but not
@@ -120,21 +122,6 @@ func encodeSPIRV(header []uint32, insts []spvInst, bound uint32) []byte {
 		binary.LittleEndian.PutUint32(out[4*i:], w)
 	}
 	return out
-}
-
-// spvString decodes a literal string operand.
-func spvString(words []uint32) string {
-	var b []byte
-	for _, w := range words {
-		for k := 0; k < 4; k++ {
-			c := byte(w >> (8 * k))
-			if c == 0 {
-				return string(b)
-			}
-			b = append(b, c)
-		}
-	}
-	return string(b)
 }
 
 // spvWords encodes a literal string operand.
@@ -390,7 +377,7 @@ func nvToKHR(module []byte) ([]byte, error) {
 				args[0] = capCoopMatKHR
 			}
 		case opExtension:
-			if spvString(args) == extNV {
+			if spirv.LiteralString(args) == extNV {
 				args = spvWords(extKHR)
 			}
 		case opTypeCoopMatNV, opTypePointer, opTypeArray:
@@ -543,7 +530,7 @@ func khrToNV(module []byte) ([]byte, error) {
 				args[0] = capCoopMatNV
 			}
 		case opExtension:
-			if spvString(args) == extKHR {
+			if spirv.LiteralString(args) == extKHR {
 				args = spvWords(extNV)
 			}
 		case opTypeCoopMatKHR:

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mae-vk/mae-vk/internal/spirv"
 	"github.com/mae-vk/mae-vk/shaders"
 )
 
@@ -92,7 +93,7 @@ func (f khrFacts) checkRoles(t *testing.T) (mulAdds int) {
 				t.Error("capability CooperativeMatrixNV left")
 			}
 		case opExtension:
-			if spvString(in.args) == extNV {
+			if spirv.LiteralString(in.args) == extNV {
 				t.Error("extension " + extNV + " left")
 			}
 		case opCoopMatMulAddKHR:
@@ -133,7 +134,7 @@ func TestNVToKHROpcodeByOpcode(t *testing.T) {
 	if !has(f.insts, opCapability, func(a []uint32) bool { return a[0] == capCoopMatKHR }) {
 		t.Error("no capability CooperativeMatrixKHR (6022)")
 	}
-	if !has(f.insts, opExtension, func(a []uint32) bool { return spvString(a) == extKHR }) {
+	if !has(f.insts, opExtension, func(a []uint32) bool { return spirv.LiteralString(a) == extKHR }) {
 		t.Error("no extension " + extKHR)
 	}
 	// Three loads: (layout, stride) = (row, 16), (col, 8) with Aligned 16, (row, 8).
