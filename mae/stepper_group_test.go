@@ -46,6 +46,7 @@ func TestGroupStepperMatchesStepper(t *testing.T) {
 	o := ops.New(d)
 	adam := ops.AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.05}
 	for _, accum := range []int{1, 2} {
+		buckets := 0
 		run := func(g Group) ([]StepInfo, *Params) {
 			m, err := NewModel(o, cfg, n)
 			if err != nil {
@@ -60,6 +61,10 @@ func TestGroupStepperMatchesStepper(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer st.Release()
+			if st.split != nil {
+				buckets = len(st.split.halves[0].buckets)
+				checkBuckets(t, st.split.halves[0].buckets, m.Layout.TrainableLen+accum)
+			}
 			rng := NewRNG(6)
 			var out []StepInfo
 			for k := range steps {
@@ -88,8 +93,11 @@ func TestGroupStepperMatchesStepper(t *testing.T) {
 		one, pOne := run(nil)
 		g := &mirrorGroup{}
 		two, pTwo := run(g)
-		if g.sums != steps {
-			t.Fatalf("accum %d: %d allreduces for %d steps", accum, g.sums, steps)
+		if want := cfg.EncDepth + cfg.DecDepth + 1; buckets != want {
+			t.Errorf("accum %d: %d buckets, want one per block and one more (%d)", accum, buckets, want)
+		}
+		if g.sums != steps*buckets {
+			t.Fatalf("accum %d: %d allreduces for %d steps of %d buckets", accum, g.sums, steps, buckets)
 		}
 		for k := range one {
 			if one[k].Loss != two[k].Loss || one[k].GradNorm != two[k].GradNorm {
@@ -104,5 +112,21 @@ func TestGroupStepperMatchesStepper(t *testing.T) {
 		if worst != 0 {
 			t.Errorf("accum %d: weights differ by up to %g", accum, worst)
 		}
+	}
+}
+
+// checkBuckets fails t unless the buckets cover [0, n) once each, from the
+// end of the gradient back (the order the backward finishes them).
+func checkBuckets(t *testing.T, bs []bucket, n int) {
+	t.Helper()
+	hi := n
+	for k, b := range bs {
+		if k > 0 && b.hi != hi || b.lo >= b.hi || b.lo < 0 {
+			t.Fatalf("buckets %v do not cover [0, %d) from the end back", bs, n)
+		}
+		hi = b.lo
+	}
+	if len(bs) == 0 || bs[0].hi != n || hi != 0 {
+		t.Fatalf("buckets %v do not cover [0, %d)", bs, n)
 	}
 }
