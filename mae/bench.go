@@ -159,12 +159,13 @@ func BenchTrainGroup(o *ops.Ops, cfg Config, preset string, n, steps int, prec o
 	if err := groupBench(res, g, m.Layout.TrainableLen, comm); err != nil {
 		return nil, err
 	}
-	return res, measureOverlap(res, st, func(k int, serial bool) (StepInfo, error) {
+	res.AllreduceBuckets = len(st.split.halves[0].buckets)
+	return res, measureOverlap(res, func(k int, serial bool) (StepInfo, error) {
 		st.split.serial = serial
 		done, err := st.Submit([][]float32{images}, []Masking{RandomMasking(cfg, n, rng)}, StepInfo{Step: int64(k + 1), LR: 1e-4}, 0.9, 0.95, 0)
 		st.split.serial = false
 		return done, err
-	}, warm+steps)
+	}, st.Flush, warm+steps)
 }
 
 // groupBench fills in the data-parallel fields of res: every rank's

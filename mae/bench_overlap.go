@@ -4,10 +4,11 @@ import "time"
 
 // measureOverlap runs 2·res.Steps more steps (numbered from first) through
 // step, alternately serial (the whole backward before the first
-// allreduce) and overlapped, and fills in res's exchange times and the
-// share of the allreduce that the overlap hides. Alternating spreads a
-// changing load on the machine over both kinds alike.
-func measureOverlap(res *TrainBench, st *Stepper, step func(k int, serial bool) (StepInfo, error), first int) error {
+// allreduce) and overlapped, then flush, and fills in res's exchange times
+// and the share of the allreduce that the overlap hides. step returns the
+// results of an earlier step, or Step < 0 (as Stepper.Submit). Alternating
+// spreads a changing load on the machine over both kinds alike.
+func measureOverlap(res *TrainBench, step func(k int, serial bool) (StepInfo, error), flush func() ([]StepInfo, error), first int) error {
 	var sums [2]struct {
 		exchange, allreduce time.Duration
 		n                   int
@@ -32,7 +33,7 @@ func measureOverlap(res *TrainBench, st *Stepper, step func(k int, serial bool) 
 		}
 		add(done)
 	}
-	rest, err := st.Flush()
+	rest, err := flush()
 	if err != nil {
 		return err
 	}
@@ -44,7 +45,6 @@ func measureOverlap(res *TrainBench, st *Stepper, step func(k int, serial bool) 
 	res.ExchangeOverlapMs = ms(o.exchange, o.n)
 	res.ExchangeSerialMs = ms(s.exchange, s.n)
 	res.AllreduceSerialMs = ms(s.allreduce, s.n)
-	res.AllreduceBuckets = len(st.split.halves[0].buckets)
 	if res.AllreduceSerialMs > 0 {
 		res.AllreduceHiddenPct = 100 * (res.ExchangeSerialMs - res.ExchangeOverlapMs) / res.AllreduceSerialMs
 	}
