@@ -20,6 +20,15 @@ const ExtractBatch = 128
 // images and returns one feature vector per image [N, D], pooled as pool
 // says. The last batch is padded with zero images.
 func Extract(o *ops.Ops, p *mae.Params, im *Images, pool string) (Features, error) {
+	return ExtractGroup(o, p, im, pool, nil)
+}
+
+// ExtractGroup is Extract split over the processes of g (nil: one
+// process): process r runs the batches r, r+N, … and the features are
+// summed over g, each image's coming from one process and zeros from the
+// others, so every process returns what one process would. Every process
+// of g must call it alike.
+func ExtractGroup(o *ops.Ops, p *mae.Params, im *Images, pool string, g mae.Group) (Features, error) {
 	if pool != PoolCls && pool != PoolMean {
 		return Features{}, fmt.Errorf("--features %q: want %s or %s", pool, PoolCls, PoolMean)
 	}
@@ -35,7 +44,11 @@ func Extract(o *ops.Ops, p *mae.Params, im *Images, pool string) (Features, erro
 	f := Features{N: im.N, Dim: d, Classes: im.Classes, X: make([]float32, im.N*d), Y: im.Labels}
 	mk := mae.IdentityMasking(batch, l)
 	x := make([]float32, batch*plane)
-	for lo := 0; lo < im.N; lo += batch {
+	rank, size := 0, 1
+	if g != nil {
+		rank, size = g.Rank(), g.Size()
+	}
+	for lo := rank * batch; lo < im.N; lo += size * batch {
 		hi := min(lo+batch, im.N)
 		clear(x)
 		copy(x, im.Pixels[lo*plane:hi*plane])
@@ -55,6 +68,11 @@ func Extract(o *ops.Ops, p *mae.Params, im *Images, pool string) (Features, erro
 					dst[j] += tok[t*d+j] / float32(l)
 				}
 			}
+		}
+	}
+	if g != nil {
+		if err := g.SumFloat32(fmt.Sprintf("features of %s", im.Name), f.X); err != nil {
+			return Features{}, err
 		}
 	}
 	return f, nil

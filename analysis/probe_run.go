@@ -29,6 +29,9 @@ type ProbeRun struct {
 	Seed        *uint64     // seed of the random baseline; nil: the run's (config.json), else 0
 	Probe       ProbeConfig
 	KNN         KNNConfig
+	// Group splits the feature extraction over the processes of a
+	// data-parallel group (nil: one process); process 0 alone probes.
+	Group mae.Group
 }
 
 // ProbeResult is one row of a probe table.
@@ -79,7 +82,9 @@ func loadProbeData(ctx context.Context, cfg *ProbeRun) (*probeData, error) {
 }
 
 // RunProbe measures the linear probe and k-NN top-1 of the weights'
-// frozen features, then of each baseline named, in that order.
+// frozen features, then of each baseline named, in that order. In a group
+// every process extracts its share of the features and process 0 alone
+// probes them; the others return no results.
 func RunProbe(ctx context.Context, o *ops.Ops, cfg ProbeRun, baselines []string) ([]ProbeResult, error) {
 	for _, b := range baselines {
 		if b != BaselineRandom && b != BaselinePixels {
@@ -90,12 +95,16 @@ func RunProbe(ctx context.Context, o *ops.Ops, cfg ProbeRun, baselines []string)
 	if err != nil {
 		return nil, err
 	}
+	lead := cfg.Group == nil || cfg.Group.Rank() == 0
 	var out []ProbeResult
 	for _, name := range append([]string{"mae"}, baselines...) {
 		start := time.Now()
 		var tr, te Features
 		switch name {
 		case BaselinePixels:
+			if !lead {
+				continue
+			}
 			tr, te = PixelFeatures(pd.train, pd.p.Config), PixelFeatures(pd.test, pd.p.Config)
 		default:
 			p := pd.p
@@ -104,12 +113,15 @@ func RunProbe(ctx context.Context, o *ops.Ops, cfg ProbeRun, baselines []string)
 					return nil, err
 				}
 			}
-			if tr, err = Extract(o, p, pd.train, cfg.Features); err != nil {
+			if tr, err = ExtractGroup(o, p, pd.train, cfg.Features, cfg.Group); err != nil {
 				return nil, err
 			}
-			if te, err = Extract(o, p, pd.test, cfg.Features); err != nil {
+			if te, err = ExtractGroup(o, p, pd.test, cfg.Features, cfg.Group); err != nil {
 				return nil, err
 			}
+		}
+		if !lead {
+			continue
 		}
 		r, err := probeFeatures(tr, te, cfg)
 		if err != nil {

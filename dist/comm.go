@@ -33,6 +33,7 @@ type Comm struct {
 	timeout time.Duration
 	calls   chan func()
 	closed  bool
+	launch  Launch // what the launcher's environment said
 }
 
 // Open loads MPI, initialises it and returns this process's Comm. launch
@@ -42,7 +43,7 @@ func Open(launch Launch, timeout time.Duration) (*Comm, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	c := &Comm{timeout: timeout, calls: make(chan func()), local: launch.LocalRank}
+	c := &Comm{timeout: timeout, calls: make(chan func()), local: launch.LocalRank, launch: launch}
 	ready := make(chan error, 1)
 	go c.serve(ready)
 	if err := <-ready; err != nil {
@@ -61,7 +62,7 @@ func (c *Comm) serve(ready chan<- error) {
 	if os.Getenv("OMPI_MCA_opal_signal") == "" {
 		os.Setenv("OMPI_MCA_opal_signal", "")
 	}
-	lib, err := mpi.Load()
+	lib, err := mpi.LoadFor(c.launch.Launcher)
 	if err == nil {
 		err = lib.Init()
 	}
@@ -70,6 +71,11 @@ func (c *Comm) serve(ready chan<- error) {
 		if c.rank, err = lib.Rank(); err == nil {
 			c.size, err = lib.Size()
 		}
+	}
+	if err == nil && c.launch.Under() && (c.size != c.launch.Size || c.rank != c.launch.Rank) {
+		err = fmt.Errorf("dist: %s started this process as rank %d of %d, but %s sees rank %d of %d: it is not the launcher's MPI; "+
+			"name the launcher's library with MAEVK_MPI_LIB (e.g. libmpich.so.12 under mpiexec.mpich, libmpi.so.40 under OpenMPI's mpirun)",
+			c.launch.Launcher, c.launch.Rank, c.launch.Size, lib.Path, c.rank, c.size)
 	}
 	ready <- err
 	if err != nil {

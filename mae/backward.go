@@ -10,13 +10,15 @@ import (
 // trainable parameter, after RecordForward in the same recording; each
 // gradient is written (not accumulated) into the model's gradient buffer.
 func (m *Model) RecordBackward(r *vk.Recording, in *Inputs) error {
-	if err := m.recordBackward(r, in); err != nil {
+	if err := m.recordBackward(r, in, nil); err != nil {
 		return fmt.Errorf("mae backward: %w", err)
 	}
 	return nil
 }
 
-func (m *Model) recordBackward(r *vk.Recording, in *Inputs) error {
+// recordBackward is RecordBackward; a non-nil cut may end the recording
+// after any block and go on in another (see backwardCut).
+func (m *Model) recordBackward(r *vk.Recording, in *Inputs, cut backwardCut) (err error) {
 	c, s, a, o := m.Cfg, m.seq, &m.acts, m.o
 	D, Dd := c.EncDim, c.DecDim
 	// decoder_pred, then put the cls rows (which get no gradient) back.
@@ -34,6 +36,9 @@ func (m *Model) recordBackward(r *vk.Recording, in *Inputs) error {
 	}
 	for i := len(a.decB) - 1; i >= 0; i-- {
 		if err := m.blockBackward(r, a.dec, i, &a.decB[i], &a.decS); err != nil {
+			return err
+		}
+		if r, err = cut.after(m, r, "decoder_blocks", i); err != nil {
 			return err
 		}
 	}
@@ -54,6 +59,9 @@ func (m *Model) recordBackward(r *vk.Recording, in *Inputs) error {
 		if err := m.blockBackward(r, a.enc, i, &a.encB[i], &a.encS); err != nil {
 			return err
 		}
+		if r, err = cut.after(m, r, "blocks", i); err != nil {
+			return err
+		}
 	}
 	// Encoder input: row 0 of each sample is the class token, rows 1.. the
 	// embedded visible patches (the position table is fixed).
@@ -65,4 +73,21 @@ func (m *Model) recordBackward(r *vk.Recording, in *Inputs) error {
 		return err
 	}
 	return m.linearBackward(r, "patch_embed.proj", a.pvis, a.gEmbed, nil, s.n*s.lk, s.cpp, D)
+}
+
+// backwardCut is called after the backward of each block, with the
+// recording so far and the block's first element in the flat gradient:
+// from there to TrainableLen every gradient is then final (the layout
+// holds the blocks in order, and the backward runs from the last tensor
+// back). It returns the recording to go on in: r, or a new one when it
+// ended r there (a recording begins with a barrier against earlier
+// submissions, so the pieces run as one when submitted in order).
+type backwardCut func(r *vk.Recording, done int) (*vk.Recording, error)
+
+// after calls c (if any) after block i of the stack named prefix.
+func (c backwardCut) after(m *Model, r *vk.Recording, prefix string, i int) (*vk.Recording, error) {
+	if c == nil {
+		return r, nil
+	}
+	return c(r, m.Layout.mustLookup("backward", fmt.Sprintf("%s.%d.norm1.weight", prefix, i)).Offset)
 }

@@ -32,9 +32,19 @@ type TrainBench struct {
 	AllreduceBytes     int       `json:"allreduce_bytes,omitempty"`       // per step and rank
 	AllreduceMsPerStep float64   `json:"allreduce_ms_per_step,omitempty"` // host time in MPI_Allreduce
 	AllreduceGBps      float64   `json:"allreduce_gb_per_s,omitempty"`    // bytes / allreduce time
-	// AllreduceHiddenPct is the share of the allreduce time that overlaps
-	// device work. It is 0: the step's recording ends the backward pass
-	// before the exchange, and the device waits for it.
+	AllreduceBuckets   int       `json:"allreduce_buckets,omitempty"`     // allreduces per step
+	// ExchangeSerialMs and ExchangeOverlapMs are the host's mean time from
+	// queueing the backward to queueing the update (the backward, then
+	// the allreduces), measured in extra steps that alternate between
+	// waiting for the whole backward before the first allreduce (serial)
+	// and the real step (each bucket's allreduce as soon as its segment has
+	// run); AllreduceSerialMs is the allreduce time of the serial steps.
+	ExchangeSerialMs  float64 `json:"exchange_serial_ms,omitempty"`
+	ExchangeOverlapMs float64 `json:"exchange_overlap_ms,omitempty"`
+	AllreduceSerialMs float64 `json:"allreduce_serial_ms,omitempty"`
+	// AllreduceHiddenPct is the share of the allreduce time that the
+	// overlap hides behind the backward pass:
+	// (ExchangeSerialMs − ExchangeOverlapMs) / AllreduceSerialMs.
 	AllreduceHiddenPct float64 `json:"allreduce_hidden_percent"`
 }
 
@@ -138,7 +148,7 @@ func BenchTrainGroup(o *ops.Ops, cfg Config, preset string, n, steps int, prec o
 		PeakDeviceBytes: d.MemoryStats().Peak,
 		DeviceBytes:     held,
 		PlannedBytes:    plan.Total,
-		Dispatches:      st.Recording().Dispatches,
+		Dispatches:      st.Dispatches(),
 		GemmConfig:      o.GemmConfig().String(),
 		Precision:       prec.String(),
 	}
@@ -146,7 +156,16 @@ func BenchTrainGroup(o *ops.Ops, cfg Config, preset string, n, steps int, prec o
 	if err != nil || g == nil {
 		return res, err
 	}
-	return res, groupBench(res, g, m.Layout.TrainableLen, comm)
+	if err := groupBench(res, g, m.Layout.TrainableLen, comm); err != nil {
+		return nil, err
+	}
+	res.AllreduceBuckets = len(st.split.halves[0].buckets)
+	return res, measureOverlap(res, func(k int, serial bool) (StepInfo, error) {
+		st.split.serial = serial
+		done, err := st.Submit([][]float32{images}, []Masking{RandomMasking(cfg, n, rng)}, StepInfo{Step: int64(k + 1), LR: 1e-4}, 0.9, 0.95, 0)
+		st.split.serial = false
+		return done, err
+	}, st.Flush, warm+steps)
 }
 
 // groupBench fills in the data-parallel fields of res: every rank's

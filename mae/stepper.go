@@ -19,8 +19,9 @@ import (
 // accumulation buffer and averaged, as the reference does by dividing the
 // loss by accum_iter: the update sees the mean gradient.
 //
-// In a data-parallel Group each step is recorded in two halves, with the
-// gradient averaged over the group between them (see groupSplit).
+// In a data-parallel Group the backward pass is recorded in segments whose
+// gradients are summed over the group while the next segment runs, and
+// the update in a piece of its own that uses the average (see groupSplit).
 type Stepper struct {
 	m     *Model
 	accum int
@@ -38,8 +39,14 @@ type StepInfo struct {
 	Submitted time.Time     // when the host queued the step
 	HostTime  time.Duration // host work to queue it: writing inputs, submitting
 	// Allreduce is the time the host spent summing the gradient over the
-	// group (0 for one process); the device idles meanwhile.
+	// group (0 for one process), bucket by bucket while the device runs
+	// the rest of the backward pass.
 	Allreduce time.Duration
+	// Exchange is the host's wall time from queueing the backward's
+	// segments after the first to queueing the update: the wait for the
+	// segments and the allreduces of their buckets, which overlap (0 for
+	// one process).
+	Exchange  time.Duration
 	Loss      float32 // mean over the micro-batches (and the group's processes)
 	GradNorm  float32
 	LossScale float64 // fp16: the loss scale the step ran with (0 otherwise)
@@ -86,35 +93,33 @@ func (s *Stepper) record(rec *vk.Recording, ins []*Inputs, adam ops.AdamWConfig)
 	m := s.m
 	n := m.Layout.TrainableLen
 	grads := m.grads.Span(0, 4*n)
+	src := grads // the mean gradient over the micro-batches
+	if s.acc != nil {
+		src = s.acc.Span(0, 4*n)
+	}
 	for k, in := range ins {
 		if err := m.recordStepForward(rec, in, k == 0); err != nil {
 			return err
 		}
+		if s.split != nil && k == len(ins)-1 {
+			break // the split records the last backward in segments
+		}
 		if err := m.RecordBackward(rec, in); err != nil {
 			return err
 		}
-		if s.acc == nil {
-			continue
-		}
-		if k == 0 {
-			rec.Copy(s.acc.Span(0, 4*n), grads)
-		} else if err := m.o.Add(rec, s.acc, grads, s.acc, n); err != nil {
-			return fmt.Errorf("mae: accumulate gradients: %w", err)
-		}
-	}
-	if s.acc != nil {
-		if err := m.o.Scale(rec, s.acc, s.acc, n, float32(1/float64(s.accum))); err != nil {
-			return fmt.Errorf("mae: average gradients: %w", err)
-		}
-		grads = s.acc.Span(0, 4*n)
-	}
-	if s.split != nil {
-		var err error
-		if rec, err = s.split.record(rec, ins, grads); err != nil {
+		if err := s.accumulate(rec, k, 0, n); err != nil {
 			return err
 		}
 	}
-	if err := m.recordUpdate(rec, ins[0], adam, grads); err != nil {
+	if s.split != nil {
+		last := len(ins) - 1
+		var err error
+		rec, err = s.split.recordBackward(rec, ins, src, func(r *vk.Recording, lo, hi int) error { return s.accumulate(r, last, lo, hi) })
+		if err != nil {
+			return err
+		}
+	}
+	if err := m.recordUpdate(rec, ins[0], adam, src); err != nil {
 		return err
 	}
 	if s.split != nil {
@@ -125,11 +130,44 @@ func (s *Stepper) record(rec *vk.Recording, ins []*Inputs, adam ops.AdamWConfig)
 	return nil
 }
 
+// accumulate records, with Accum > 1, micro-batch k's gradient over the
+// elements [lo, hi) into the accumulation buffer, and after the last
+// micro-batch the division by Accum.
+func (s *Stepper) accumulate(rec *vk.Recording, k, lo, hi int) error {
+	if s.acc == nil || lo == hi {
+		return nil
+	}
+	m := s.m
+	acc, grads := s.acc.Span(4*lo, 4*(hi-lo)), m.grads.Span(4*lo, 4*(hi-lo))
+	if k == 0 {
+		rec.Copy(acc, grads)
+	} else if err := m.o.Add(rec, acc, grads, acc, hi-lo); err != nil {
+		return fmt.Errorf("mae: accumulate gradients: %w", err)
+	}
+	if k < s.accum-1 {
+		return nil
+	}
+	if err := m.o.Scale(rec, acc, acc, hi-lo, float32(1/float64(s.accum))); err != nil {
+		return fmt.Errorf("mae: average gradients: %w", err)
+	}
+	return nil
+}
+
 // Accum is the number of micro-batches per step.
 func (s *Stepper) Accum() int { return s.accum }
 
-// Recording returns the recorded step of slot 0 (for timings).
+// Recording returns the recorded step of slot 0 (for timings); in a group,
+// its first piece only.
 func (s *Stepper) Recording() *vk.Recording { return s.run.slots[0].rec }
+
+// Dispatches is the number of dispatches of one step, over all its pieces.
+func (s *Stepper) Dispatches() int {
+	n := s.run.slots[0].rec.Dispatches
+	if s.split != nil {
+		n += s.split.dispatches()
+	}
+	return n
+}
 
 // Submit writes the micro-batches (Accum of them, each m.Batch images
 // [N, C, H, W] with its masking) and the optimizer values of one step into

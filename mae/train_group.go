@@ -126,6 +126,9 @@ func (t *trainer) saveIntervalPassed() bool {
 
 // periodicCheck checks the parameters every CheckEvery steps (group only).
 func (t *trainer) periodicCheck() error {
+	if err := t.plantDivergence(); err != nil {
+		return err
+	}
 	every := t.cfg.CheckEvery
 	if every <= 0 {
 		every = DefaultCheckEvery

@@ -68,8 +68,10 @@ func benchTrainIn(c *cli.Context, g *group) error {
 		for r, v := range res.RankImagesPerSec {
 			fmt.Printf("rank %d: %.1f images/s\n", r, v)
 		}
-		fmt.Printf("%d ranks: %.1f images/s global (global batch %d); gradient allreduce %.2f MB/step, %.2f ms/step on rank 0 (%.2f GB/s), %.0f%% of it hidden behind the backward pass\n",
-			res.Ranks, res.GlobalImagesPerSec, res.Ranks*res.Batch, float64(res.AllreduceBytes)/1e6, res.AllreduceMsPerStep, res.AllreduceGBps, res.AllreduceHiddenPct)
+		fmt.Printf("%d ranks: %.1f images/s global (global batch %d); gradient allreduce %.2f MB/step in %d buckets, %.2f ms/step on rank 0 (%.2f GB/s)\n",
+			res.Ranks, res.GlobalImagesPerSec, res.Ranks*res.Batch, float64(res.AllreduceBytes)/1e6, res.AllreduceBuckets, res.AllreduceMsPerStep, res.AllreduceGBps)
+		fmt.Printf("overlap, %d more steps of each kind on rank 0: backward + allreduce %.1f ms serial (allreduce %.1f ms), %.1f ms overlapped: %.0f%% of the allreduce hidden behind the backward pass\n",
+			res.Steps, res.ExchangeSerialMs, res.AllreduceSerialMs, res.ExchangeOverlapMs, res.AllreduceHiddenPct)
 	}
 	return nil
 }

@@ -64,6 +64,16 @@ func mpirunArgs(np int) []string {
 	return []string{"--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", fmt.Sprint(np)}
 }
 
+// launcher is the command that starts np ranks of bin with args: OpenMPI's
+// mpirun, or the launcher MAEVK_MPIEXEC names (e.g. mpiexec.mpich, for
+// checking MPICH by hand), started with -n np.
+func launcher(np int, bin string, args ...string) (string, []string) {
+	if l := os.Getenv("MAEVK_MPIEXEC"); l != "" {
+		return l, append([]string{"-n", fmt.Sprint(np), bin}, args...)
+	}
+	return "mpirun", append(append(mpirunArgs(np), bin), args...)
+}
+
 // runBounded runs cmd with a time limit and returns its combined output.
 func runBounded(t *testing.T, limit time.Duration, name string, args ...string) (string, error) {
 	t.Helper()
@@ -109,7 +119,8 @@ func TestMPIEquivalence(t *testing.T) {
 		t.Run(fmt.Sprintf("accum%d", accum), func(t *testing.T) {
 			dir := t.TempDir()
 			multi, single := filepath.Join(dir, "two-ranks"), filepath.Join(dir, "one")
-			out, err := runBounded(t, 10*time.Minute, "mpirun", append(mpirunArgs(2), append([]string{bin}, trainArgs(data, multi, 8, accum)...)...)...)
+			name, args := launcher(2, bin, trainArgs(data, multi, 8, accum)...)
+			out, err := runBounded(t, 10*time.Minute, name, args...)
 			if err != nil {
 				t.Fatalf("mpirun: %v\n%s", err, out)
 			}
@@ -326,7 +337,8 @@ func TestMPIEval(t *testing.T) {
 	ck, _ := microFiles(t)
 	data := writeTestIDX(t, 52)
 	args := []string{"eval", "--weights", ck, "--data", data, "--split", "test", "--batch", "8", "--seed", "4", "--json"}
-	out2, err := runBounded(t, 5*time.Minute, "mpirun", append(mpirunArgs(2), append([]string{bin}, args...)...)...)
+	name, margs := launcher(2, bin, args...)
+	out2, err := runBounded(t, 5*time.Minute, name, margs...)
 	if err != nil {
 		t.Fatalf("mpirun eval: %v\n%s", err, out2)
 	}

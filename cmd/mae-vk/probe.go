@@ -22,8 +22,9 @@ func probeCommand() *cli.Command {
 			"Probe recipe: SGD with momentum 0.9, cosine learning rate from --lr, --epochs passes\n" +
 			"of mini-batches of --probe-batch, no weight decay (the MAE paper uses LARS at batch\n" +
 			"16384 for 90 epochs on ImageNet). --baseline random adds the same architecture\n" +
-			"freshly initialized with the run's seed; --baseline pixels the raw normalized pixels.",
-		Flags: []cli.Flag{
+			"freshly initialized with the run's seed; --baseline pixels the raw normalized pixels.\n" +
+			"Under mpirun (or srun) the ranks share the feature extraction; rank 0 probes and prints.",
+		Flags: append([]cli.Flag{
 			weightsFlag(),
 			splitsDataFlag(),
 			&cli.StringFlag{Name: "features", Value: analysis.PoolCls, Usage: "cls or mean"},
@@ -37,12 +38,20 @@ func probeCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "baseline", Usage: "also probe a control: random, pixels (repeatable)"},
 			&cli.Uint64Flag{Name: "seed", Usage: "seed of the random baseline (default: the run's, from its config.json)"},
 			&cli.BoolFlag{Name: "json", Usage: "print JSON: the model's result, with the baselines under \"baselines\""},
+		}, distFlags()...),
+		Action: func(c *cli.Context) error {
+			g, err := joinGroup(c)
+			if err != nil {
+				return err
+			}
+			return g.finish(runProbe(c, g))
 		},
-		Action: runProbe,
 	}
 }
 
-func runProbe(c *cli.Context) error {
+// runProbe runs the probe as one rank of a data-parallel group under MPI:
+// the ranks share the feature extraction, rank 0 probes and prints.
+func runProbe(c *cli.Context, g *group) error {
 	if err := requireWeights(c); err != nil {
 		return err
 	}
@@ -51,18 +60,19 @@ func runProbe(c *cli.Context) error {
 		TrainImages: c.Int("train-images"), TestImages: c.Int("test-images"),
 		Probe: analysis.ProbeConfig{Epochs: c.Int("epochs"), Batch: c.Int("probe-batch"), LR: c.Float64("lr")},
 		KNN:   analysis.KNNConfig{K: c.Int("k"), Temperature: c.Float64("temperature")},
+		Group: g.mae(),
 	}
 	if c.IsSet("seed") {
 		s := c.Uint64("seed")
 		cfg.Seed = &s
 	}
-	d, o, err := openOps(c, false)
+	d, o, err := g.openOps(c, false)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
 	res, err := analysis.RunProbe(c.Context, o, cfg, c.StringSlice("baseline"))
-	if err != nil {
+	if err != nil || !g.lead() {
 		return err
 	}
 	if c.Bool("json") {

@@ -30,8 +30,17 @@ type Lib struct {
 // Load opens the MPI library: the file named by MAEVK_MPI_LIB if set, else
 // the first of Candidates that the dynamic loader finds. The error says
 // what to install.
-func Load() (*Lib, error) {
+func Load() (*Lib, error) { return LoadFor("") }
+
+// LoadFor is Load for a process started by launcher ("OpenMPI", "MPICH",
+// "Slurm" or "", as dist.Launch names it): under MPICH's launcher the
+// MPICH names are tried first, since OpenMPI's library, when both are
+// installed, would not find the launcher and start a world of one.
+func LoadFor(launcher string) (*Lib, error) {
 	names := Candidates
+	if launcher == "MPICH" {
+		names = mpichFirst(Candidates)
+	}
 	if p := os.Getenv("MAEVK_MPI_LIB"); p != "" {
 		names = []string{p}
 	}
@@ -48,6 +57,20 @@ func Load() (*Lib, error) {
 	}
 	return nil, fmt.Errorf("mpi: %w: tried %s; install OpenMPI (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev, or run make setup) "+
 		"or MPICH (apt-get install mpich), or name the library with MAEVK_MPI_LIB", ErrNoLibrary, strings.Join(tried, ", "))
+}
+
+// mpichFirst is names with the MPICH ABI's libraries (.so.12) first, the
+// order otherwise kept.
+func mpichFirst(names []string) []string {
+	var first, rest []string
+	for _, n := range names {
+		if strings.HasSuffix(n, ".so.12") {
+			first = append(first, n)
+		} else {
+			rest = append(rest, n)
+		}
+	}
+	return append(first, rest...)
 }
 
 // check turns an MPI return code into an error naming the call.

@@ -20,3 +20,16 @@ func TestLoadRefusesWhatIsNotMPI(t *testing.T) {
 		t.Errorf("libc as MPI: %v", err)
 	}
 }
+
+// TestMPICHLaunchTriesMPICHFirst checks the order of the libraries tried
+// under MPICH's launcher: where OpenMPI is installed too, its library
+// must not be opened first (it would start a world of one).
+func TestMPICHLaunchTriesMPICHFirst(t *testing.T) {
+	got := strings.Join(mpichFirst(Candidates), " ")
+	if want := "libmpi.so.12 libmpich.so.12 libmpi.so.40 libmpi.so"; got != want {
+		t.Errorf("under MPICH: %s, want %s", got, want)
+	}
+	if got := strings.Join(Candidates, " "); !strings.HasPrefix(got, "libmpi.so.40") {
+		t.Errorf("default order %s: OpenMPI's library should come first", got)
+	}
+}
