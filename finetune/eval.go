@@ -13,7 +13,7 @@ import (
 
 // EvalResult is a classifier's score on a held-out set.
 type EvalResult struct {
-	Images int     `json:"images"` // images scored (the last partial batch is left out)
+	Images int     `json:"images"` // images scored: every image of the split
 	Loss   float64 `json:"loss"`   // mean cross-entropy against the hard labels
 	Top1   float64 `json:"top1"`   // fractions
 	Top5   float64 `json:"top5"`
@@ -51,14 +51,19 @@ func newEvaluator(m *Model) (*evaluator, error) {
 
 func (e *evaluator) release() { e.rec.Release() }
 
-// run scores every full batch of src.
+// run scores every image of src: the last batch, when src does not fill
+// it, is padded with src's first images (loader.Pad, as mae.Evaluate
+// does) and only its real images count, their losses computed on the host
+// from the logits (crossEntropy).
 func (e *evaluator) run(ctx context.Context, src loader.Source, workers int, warn func(string)) (EvalResult, error) {
 	m := e.m
 	var res EvalResult
-	if src.Len() < m.Batch {
-		return res, fmt.Errorf("finetune: %s has %d images, fewer than one batch of %d: use a smaller --batch", src.Name(), src.Len(), m.Batch)
+	n := src.Len()
+	padded, err := loader.Pad(src, (n+m.Batch-1)/m.Batch*m.Batch)
+	if err != nil {
+		return res, fmt.Errorf("finetune: evaluation data: %w", err)
 	}
-	ld, err := loader.NewLoader(ctx, src, loader.Config{
+	ld, err := loader.NewLoader(ctx, padded, loader.Config{
 		BatchSize: m.Batch, Size: m.Cfg.ImageSize, Channels: m.Cfg.Channels, Augment: loader.AugmentNone,
 		Epochs: 1, Workers: workers, Warn: warn,
 	})
@@ -71,10 +76,10 @@ func (e *evaluator) run(ctx context.Context, src loader.Source, workers int, war
 	}
 	var lossSum float64
 	var top1, top5 int
-	for {
+	for res.Images < n {
 		b, err := ld.Next()
 		if err == io.EOF {
-			break
+			return res, fmt.Errorf("finetune: evaluation of %s ended after %d of %d images", src.Name(), res.Images, n)
 		}
 		if err != nil {
 			return res, err
@@ -84,7 +89,8 @@ func (e *evaluator) run(ctx context.Context, src loader.Source, workers int, war
 			return res, err
 		}
 		err = m.SetBatch(e.in, b.Images, e.targets)
-		labels := append([]int32(nil), b.Labels...)
+		kept := min(m.Batch, n-res.Images)
+		labels := append([]int32(nil), b.Labels[:kept]...)
 		b.Release()
 		if err != nil {
 			return res, err
@@ -96,9 +102,15 @@ func (e *evaluator) run(ctx context.Context, src loader.Source, workers int, war
 		if err != nil {
 			return res, err
 		}
-		lossSum += float64(loss) * float64(m.Batch)
+		if kept == m.Batch {
+			lossSum += float64(loss) * float64(m.Batch)
+		}
 		for i, l := range labels {
-			r := rank(logits[i*m.Classes:(i+1)*m.Classes], int(l))
+			z := logits[i*m.Classes : (i+1)*m.Classes]
+			if kept < m.Batch {
+				lossSum += crossEntropy(z, int(l))
+			}
+			r := rank(z, int(l))
 			if r < 1 {
 				top1++
 			}
@@ -106,14 +118,27 @@ func (e *evaluator) run(ctx context.Context, src loader.Source, workers int, war
 				top5++
 			}
 		}
-		res.Images += m.Batch
+		res.Images += kept
 	}
-	n := float64(res.Images)
-	res.Loss, res.Top1, res.Top5 = lossSum/n, float64(top1)/n, float64(top5)/n
+	nf := float64(res.Images)
+	res.Loss, res.Top1, res.Top5 = lossSum/nf, float64(top1)/nf, float64(top5)/nf
 	if math.IsNaN(res.Loss) {
 		return res, fmt.Errorf("finetune: evaluation loss is NaN")
 	}
 	return res, nil
+}
+
+// crossEntropy is −log softmax(logits)[label], in float64.
+func crossEntropy(logits []float32, label int) float64 {
+	hi := math.Inf(-1)
+	for _, z := range logits {
+		hi = math.Max(hi, float64(z))
+	}
+	var sum float64
+	for _, z := range logits {
+		sum += math.Exp(float64(z) - hi)
+	}
+	return hi + math.Log(sum) - float64(logits[label])
 }
 
 // rank is how many logits are above the label's (0: top-1). A NaN logit

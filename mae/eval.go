@@ -160,7 +160,11 @@ func Evaluate(ctx context.Context, o *ops.Ops, cfg EvalConfig) (EvalResult, erro
 	// the padding batches past the split count for nothing.
 	shard, shards := groupRank(cfg.Group), groupSize(cfg.Group)
 	rounds := (batches + shards - 1) / shards
-	ld, err := loader.NewLoader(ctx, padSource{src, rounds * shards * batch}, loader.Config{
+	padded, err := loader.Pad(src, rounds*shards*batch)
+	if err != nil {
+		return res, &ConfigError{Field: "Data", Value: cfg.Data, Err: err}
+	}
+	ld, err := loader.NewLoader(ctx, padded, loader.Config{
 		BatchSize: batch, Size: mc.ImageSize, Channels: mc.Channels,
 		Augment: loader.AugmentNone, Shuffle: false, Workers: cfg.Workers, Epochs: 1, Warn: cfg.Warn,
 		Shard: shard, Shards: shards,
@@ -262,18 +266,4 @@ func Evaluate(ctx context.Context, o *ops.Ops, cfg EvalConfig) (EvalResult, erro
 		res.ImagesPerSec = float64(res.Images) / res.Seconds
 	}
 	return res, nil
-}
-
-// padSource makes a source n items long by repeating its first items, so
-// that the last partial batch of an evaluation can run at the full batch
-// size.
-type padSource struct {
-	loader.Source
-	n int
-}
-
-func (s padSource) Len() int { return s.n }
-
-func (s padSource) Load(i int, dst *loader.Image) (int, error) {
-	return s.Source.Load(i%s.Source.Len(), dst)
 }

@@ -93,7 +93,11 @@ func TestEvaluateMatchesModelForward(t *testing.T) {
 	}
 	// Padded to 48 with the first 8 images, as Evaluate does; only the
 	// first 8 images of the third batch count.
-	ld, err := loader.NewLoader(context.Background(), padSource{src, 48}, loader.Config{BatchSize: 16, Size: 28, Channels: 1, Epochs: 1})
+	padded, err := loader.Pad(src, 48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ld, err := loader.NewLoader(context.Background(), padded, loader.Config{BatchSize: 16, Size: 28, Channels: 1, Epochs: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
