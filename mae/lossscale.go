@@ -126,8 +126,10 @@ func (s *Stepper) setLossScale(ins []*Inputs, info StepInfo) error {
 	return nil
 }
 
-// account passes a completed step's outcome to the loss scaler.
+// account passes a completed step's outcome to the step count and the
+// loss scaler.
 func (s *Stepper) account(done StepInfo) StepInfo {
+	s.countStep(done)
 	if s.scaler != nil && done.Step >= 0 {
 		done.Skipped = s.scaler.Update(done.LossScale, finiteNorm(done.GradNorm))
 	}

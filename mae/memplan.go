@@ -108,6 +108,7 @@ func PlanMemory(cfg Config, run RunShape) (MemoryPlan, error) {
 	f32(&p.Gradients, lay.Len)
 	f32(&p.Optimizer, lay.TrainableLen)
 	f32(&p.Optimizer, lay.TrainableLen)
+	f32(&p.Optimizer, 1) // step count
 	f32(&p.Optimizer, len(decayWords(lay)))
 
 	// allocActivations.

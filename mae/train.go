@@ -175,6 +175,9 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 		if err := t.model.SetMoments(ck.ExpAvg, ck.ExpAvgSq); err != nil {
 			return err
 		}
+		if err := t.model.SetAdamStep(AdamStepOf(ck.State)); err != nil {
+			return err
+		}
 	}
 	if err := t.checkParams("at start-up"); err != nil {
 		return err
