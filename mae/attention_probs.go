@@ -30,7 +30,12 @@ func (m *Model) attentionProbs(dec bool, i int) ([]float32, error) {
 		return nil, err
 	}
 	defer r.Release()
-	if err := m.o.AttentionUnfused(r, bl[i].qkv, out, work, sh.n, sh.s, sh.h, hd); err != nil {
+	qkv, free, err := m.recordWiden(r, bl[i].qkv, sh.t*3*sh.d)
+	if err != nil {
+		return nil, err
+	}
+	defer free()
+	if err := m.o.AttentionUnfused(r, qkv, out, work, sh.n, sh.s, sh.h, hd); err != nil {
 		return nil, err
 	}
 	if err := r.Run(); err != nil {

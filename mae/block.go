@@ -117,7 +117,7 @@ func (e blockEnv) blockForward(r *vk.Recording, sh stackShape, i int, b *blockAc
 	if err := e.linear(r, p+"attn.qkv", b.h1, b.qkv, sh.t, sh.d, 3*sh.d, nil); err != nil {
 		return err
 	}
-	if err := o.Attention(r, b.qkv, b.o, b.lse, sh.n, sh.s, sh.h, sh.d/sh.h); err != nil {
+	if err := o.AttentionAs(r, e.typeOf(b.qkv), b.qkv, b.o, b.lse, sh.n, sh.s, sh.h, sh.d/sh.h); err != nil {
 		return err
 	}
 	if err := e.residualBranch(r, p+"attn.proj", b.o, b.x, b.x2, sh, sh.d, dpScale(dp, false), dp); err != nil {
@@ -201,7 +201,7 @@ func (e blockEnv) blockBackward(r *vk.Recording, sh stackShape, i int, b *blockA
 	if err := e.linearBackward(r, p+"attn.proj", b.o, dAttn, sc.dout, sh.t, sh.d, sh.d); err != nil {
 		return err
 	}
-	if err := o.AttentionBackward(r, b.qkv, b.o, sc.dout, b.lse, sc.delta, sc.dqkv, sh.n, sh.s, sh.h, sh.d/sh.h); err != nil {
+	if err := o.AttentionBackwardAs(r, e.typeOf(b.qkv), b.qkv, b.o, sc.dout, b.lse, sc.delta, sc.dqkv, sh.n, sh.s, sh.h, sh.d/sh.h); err != nil {
 		return err
 	}
 	if err := e.linearBackward(r, p+"attn.qkv", b.h1, sc.dqkv, sc.dh, sh.t, sh.d, 3*sh.d); err != nil {

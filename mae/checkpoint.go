@@ -29,12 +29,16 @@ const (
 
 // TrainState is the training progress saved in state.json.
 type TrainState struct {
-	Version     int               `json:"format_version"` // CheckpointVersion; set by SaveCheckpoint
-	Step        int64             `json:"step"`           // optimizer steps done
-	Epoch       int               `json:"epoch"`          // current epoch
-	StepInEpoch int               `json:"step_in_epoch"`  // steps done within Epoch
-	RNG         map[string]uint64 `json:"rng,omitempty"`  // random generator states by name
-	Loss        float64           `json:"loss"`           // the loss so far (NaN/Inf saved as null and read back as NaN)
+	Version int   `json:"format_version"` // CheckpointVersion; set by SaveCheckpoint
+	Step    int64 `json:"step"`           // optimizer steps done
+	// AdamStep is AdamW's count of applied updates (steps done less the
+	// skipped ones), the t of its bias corrections; nil in checkpoints
+	// written before it was saved (AdamStepOf).
+	AdamStep    *int64            `json:"adam_step,omitempty"`
+	Epoch       int               `json:"epoch"`         // current epoch
+	StepInEpoch int               `json:"step_in_epoch"` // steps done within Epoch
+	RNG         map[string]uint64 `json:"rng,omitempty"` // random generator states by name
+	Loss        float64           `json:"loss"`          // the loss so far (NaN/Inf saved as null and read back as NaN)
 	Config      json.RawMessage   `json:"config,omitempty"`
 	SavedAt     time.Time         `json:"saved_at"` // set by SaveCheckpoint
 }

@@ -26,6 +26,19 @@ const (
 	DefaultGrowthInterval = 2000
 )
 
+// LossScaleFloor is the loss scale at and below which an fp16 skip counts
+// toward MaxSkippedInARow: a scale of 1 no longer enlarges the gradients,
+// so an overflow there is the gradient's own, not the scale's.
+const LossScaleFloor = 1
+
+// countsAsDivergence reports whether a skipped step counts toward
+// MaxSkippedInARow: always without loss scaling (LossScale 0); under it,
+// when the step ran at a scale at or below LossScaleFloor or its loss
+// (computed before any scaling) was not finite.
+func countsAsDivergence(done StepInfo) bool {
+	return done.LossScale <= LossScaleFloor || !finite(float64(done.Loss))
+}
+
 // LossScaler is the host side of dynamic loss scaling.
 type LossScaler struct {
 	Scale          float64 // current scale S
@@ -126,8 +139,10 @@ func (s *Stepper) setLossScale(ins []*Inputs, info StepInfo) error {
 	return nil
 }
 
-// account passes a completed step's outcome to the loss scaler.
+// account passes a completed step's outcome to the step count and the
+// loss scaler.
 func (s *Stepper) account(done StepInfo) StepInfo {
+	s.countStep(done)
 	if s.scaler != nil && done.Step >= 0 {
 		done.Skipped = s.scaler.Update(done.LossScale, finiteNorm(done.GradNorm))
 	}

@@ -9,28 +9,39 @@ import (
 )
 
 // StorageBytes is how many bytes the run stores per element, the memory
-// plan's inputs for mixed precision: activations (and their gradients) in
-// the compute type, and a compute-type copy of the weights beside the fp32
-// master weights (0: no copy). Statistics (LayerNorm mean and rstd,
+// plan's inputs for mixed precision: the activations a model stores in the
+// compute type (allocAct: h1, qkv, the attention output, h2, the MLP
+// pre-activation and activation, the latent), and a compute-type copy of
+// the weights beside the fp32 master weights (0: no copy). Every other
+// activation, the gradients, statistics (LayerNorm mean and rstd,
 // log-sum-exp), reductions and the optimizer stay fp32.
 type StorageBytes struct {
 	Activation int
 	WeightCopy int
+	// LossScale: each set of step inputs holds the fp16 loss scale
+	// (lossscale.go).
+	LossScale bool
 }
 
 // FP32Bytes is mae-vk's full-precision run: everything in float32.
 var FP32Bytes = StorageBytes{Activation: 4}
 
-// StorageBytesOf is the storage of a run in precision p. A 16-bit run
-// keeps a 2-byte copy of the weights; of its activations only the GEMM
-// inputs kept for the backward pass (h1, h2, MLP pre-act and act) are
-// 16-bit, the rest and every gradient fp32, so activations are planned at
-// 4 bytes: an upper bound, never an underestimate.
+// StorageBytesOf is the storage of a run in precision p: a 16-bit run
+// keeps its compute-type activations and a copy of the weights at 2 bytes.
 func StorageBytesOf(p ops.Precision) StorageBytes {
 	if !p.Half() {
 		return FP32Bytes
 	}
-	return StorageBytes{Activation: 4, WeightCopy: p.Bytes()}
+	return StorageBytes{Activation: p.Bytes(), WeightCopy: p.Bytes(), LossScale: p == ops.FP16}
+}
+
+// bytesOf is the size allocAct gives n elements of b bytes each: 16-bit
+// elements two to a 32-bit word.
+func bytesOf(b, n int) int {
+	if b == 2 {
+		return 4 * max((n+1)/2, 1)
+	}
+	return 4 * max(n, 1)
 }
 
 // RunShape is what a run's device memory depends on besides the model.
@@ -87,16 +98,17 @@ func PlanMemory(cfg Config, run RunShape) (MemoryPlan, error) {
 		p.Largest = max(p.Largest, uint64(max(bytes, 1)))
 	}
 	f32 := func(dst *uint64, n int) { add(dst, 4*max(n, 1)) }
-	act := func(dst *uint64, n int) { add(dst, prec.Activation*max(n, 1)) }
+	act := func(dst *uint64, n int) { add(dst, bytesOf(prec.Activation, n)) }
 
 	// NewModel: parameters, gradients, moments, decay ranges.
 	f32(&p.Parameters, lay.Len)
 	if prec.WeightCopy > 0 {
-		add(&p.Parameters, prec.WeightCopy*lay.Len)
+		add(&p.Parameters, bytesOf(prec.WeightCopy, lay.Len))
 	}
 	f32(&p.Gradients, lay.Len)
 	f32(&p.Optimizer, lay.TrainableLen)
 	f32(&p.Optimizer, lay.TrainableLen)
+	f32(&p.Optimizer, 1) // step count
 	f32(&p.Optimizer, len(decayWords(lay)))
 
 	// allocActivations.
@@ -108,30 +120,31 @@ func PlanMemory(cfg Config, run RunShape) (MemoryPlan, error) {
 		{"decoder_blocks", n, 1 + l, decT, dd, cfg.DecHeads, cfg.DecMLPDim(), cfg.DecDepth},
 	} {
 		t, d, f, nhs := sh.t, sh.d, sh.f, sh.n*sh.h*sh.s
-		act(&p.Activations, t*d) // stack input
+		f32(&p.Activations, t*d) // stack input
 		for i := 0; i < sh.depth; i++ {
-			for _, e := range []int{t * d, t * 3 * d, t * d, t * d, t * d, t * f, t * f, t * d} { // h1 qkv o x2 h2 u a out
+			for _, e := range []int{t * d, t * 3 * d, t * d, t * d, t * f, t * f} { // h1 qkv o h2 u a
 				act(&p.Activations, e)
 			}
-			for _, e := range []int{t, t, nhs, t, t} { // mean1 rstd1 lse mean2 rstd2
+			for _, e := range []int{t, t, nhs, t * d, t, t, t * d} { // mean1 rstd1 lse x2 mean2 rstd2 out
 				f32(&p.Activations, e)
 			}
 		}
 		for _, e := range []int{t * d, t * d, t * d, t * d, t * d, t * f, t * f, t * 3 * d} { // gx gx2 dh dln dout da du dqkv
-			act(&p.Workspace, e)
+			f32(&p.Workspace, e)
 		}
 		f32(&p.Workspace, nhs) // attention delta
 	}
-	for _, e := range []int{n * l * pd, n * l * pd, n * lk * pd, n * lk * cfg.EncDim, encT * cfg.EncDim, encT * dd, decT * dd, n * l * dd, n * l * pd} {
-		// target, conv patches, visible patches, embedding, latent, decoder embed, decoder norm, decoder tokens, pred
-		act(&p.Activations, e)
+	act(&p.Activations, encT*cfg.EncDim) // latent
+	for _, e := range []int{n * l * pd, n * l * pd, n * lk * pd, n * lk * cfg.EncDim, encT * dd, decT * dd, n * l * dd, n * l * pd} {
+		// target, conv patches, visible patches, embedding, decoder embed, decoder norm, decoder tokens, pred
+		f32(&p.Activations, e)
 	}
 	for _, e := range []int{encT, encT, decT, decT} { // latent and decoder-norm statistics
 		f32(&p.Activations, e)
 	}
 	for _, e := range []int{n * l * pd, n * l * dd, decT * dd, encT * dd, encT * cfg.EncDim, n * lk * cfg.EncDim} {
 		// grad pred, grad decoder tokens, grad decoder norm, grad decoder embed, grad latent, grad embedding
-		act(&p.Workspace, e)
+		f32(&p.Workspace, e)
 	}
 	cw, lw := workFloats(cfg, n, l, lk, pd, encT, decT)
 	for _, e := range []int{ops.LossWorkFloats(n, l), cw, lw, ops.GradNormWorkFloats} {
@@ -146,12 +159,16 @@ func PlanMemory(cfg Config, run RunShape) (MemoryPlan, error) {
 	if run.Slots > 0 && accum > 1 {
 		f32(&p.Gradients, lay.TrainableLen)
 	}
-	for _, e := range []int{image, n * lk, n * l, n * l, ops.AdamWHyperFloats, 1, 1} {
+	inputs := []int{image, n * lk, n * l, n * l, ops.AdamWHyperFloats, 1, 1}
+	if prec.LossScale {
+		inputs = append(inputs, lossScaleFloats)
+	}
+	for _, e := range inputs {
 		for k := 0; k < accum; k++ {
 			f32(&p.PerSlot, e)
 		}
 	}
-	p.Buffers += (run.Slots - 1) * 7 * accum
+	p.Buffers += (run.Slots - 1) * len(inputs) * accum
 	p.Slots = run.Slots
 	p.Inputs = uint64(run.Slots) * p.PerSlot
 	p.Total = p.Parameters + p.Gradients + p.Optimizer + p.Activations + p.Workspace + p.Inputs

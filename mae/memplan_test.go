@@ -12,20 +12,31 @@ import (
 )
 
 // TestMemoryPlanMatchesAllocation builds a model and a stepper with
-// gradient accumulation and compares what they allocated with the plan:
-// the same number of buffers, and the plan's bytes at least what is in use
-// and at most 256 bytes per buffer more (the plan assumes the largest
-// alignment a device may ask for).
+// gradient accumulation, in every precision the device runs, and compares
+// what they allocated with the plan: the same number of buffers, and the
+// plan's bytes at least what is in use and at most 256 bytes per buffer
+// more (the plan assumes the largest alignment a device may ask for).
 func TestMemoryPlanMatchesAllocation(t *testing.T) {
 	d := vktest.Open(t)
+	for _, p := range ops.Precisions {
+		if !p.Supported(d.Info) {
+			t.Logf("%s cannot run %v", d.Info.Name, p)
+			continue
+		}
+		t.Run(p.String(), func(t *testing.T) { checkMemoryPlan(t, d, p) })
+	}
+}
+
+// checkMemoryPlan is TestMemoryPlanMatchesAllocation in precision p.
+func checkMemoryPlan(t *testing.T, d *vk.Device, p ops.Precision) {
 	cfg, _ := Preset("micro")
 	const batch, accum = 5, 2
-	plan, err := PlanRun(d, cfg, batch, accum, FP32Bytes)
+	plan, err := PlanRun(d, cfg, batch, accum, StorageBytesOf(p))
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := d.MemoryStats()
-	m, err := NewModel(ops.New(d), cfg, batch)
+	m, err := NewModelPrecision(ops.New(d), cfg, batch, p)
 	if err != nil {
 		t.Fatal(err)
 	}

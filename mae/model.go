@@ -22,6 +22,7 @@ type Model struct {
 	d     *vk.Device
 	owned []*vk.Buffer
 
+	adamStep    *vk.Buffer // AdamW's count of applied updates (one uint32, adamstep.go)
 	decay       *vk.Buffer // weight-decay ranges (ops.PackDecayRanges)
 	decayRanges int
 
@@ -90,6 +91,9 @@ func (m *Model) allocate() error {
 	if m.ParamBuffers, err = AllocParamBuffers(m.d, m.Cfg, lay, "mae", "the model", m.alloc); err != nil {
 		return err
 	}
+	if m.adamStep, err = m.alloc("adam step", 1); err != nil {
+		return err
+	}
 	ranges := decayRanges(lay)
 	packed, err := ops.PackDecayRanges(ranges, lay.TrainableLen)
 	if err != nil {
@@ -104,6 +108,9 @@ func (m *Model) allocate() error {
 		if err := m.decay.WriteUint32(0, packed); err != nil {
 			return err
 		}
+	}
+	if err := m.SetAdamStep(0); err != nil {
+		return err
 	}
 	if err := m.allocParams16(); err != nil {
 		return err

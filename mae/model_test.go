@@ -21,6 +21,13 @@ func gpuModelWith(t *testing.T, p *Params, n int, opts vk.Options) (*Model, *Inp
 	t.Helper()
 	d := vktest.OpenWith(t, opts)
 	m, err := NewModel(ops.New(d), p.Config, n)
+	return readyModel(t, m, err, p)
+}
+
+// readyModel finishes a new model for a test: it fails on err, gives m the
+// parameters p and makes its inputs; both are released at cleanup.
+func readyModel(t *testing.T, m *Model, err error, p *Params) (*Model, *Inputs) {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}

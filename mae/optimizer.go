@@ -11,8 +11,10 @@ import (
 // (into in.Norm) and one AdamW step over every trainable parameter: weight
 // decay on the tensors that take it, clipping to the max norm in in.Hyper
 // when that is positive, and the learning rate and bias corrections the
-// host wrote into in.Hyper for this step. With fp16 loss scaling the
-// gradient is first unscaled; a non-finite norm skips the step.
+// host wrote into in.Hyper for this step, at the t of the model's device
+// count of applied updates (adamstep.go). With fp16 loss scaling the
+// gradient is first unscaled; a non-finite norm skips the step and leaves
+// the count as it was.
 func (m *Model) recordUpdate(r *vk.Recording, in *Inputs, cfg ops.AdamWConfig, grads vk.Span) error {
 	n := m.Layout.TrainableLen
 	if err := m.recordUnscale(r, in, grads); err != nil {
@@ -23,7 +25,7 @@ func (m *Model) recordUpdate(r *vk.Recording, in *Inputs, cfg ops.AdamWConfig, g
 	}
 	err := m.o.AdamW(r, cfg, ops.AdamWBuffers{
 		Param: m.params.Span(0, 4*n), Grad: grads, M: m.m, V: m.v,
-		Hyper: in.Hyper, Norm: in.Norm, Decay: m.decay, DecayRanges: m.decayRanges,
+		Hyper: in.Hyper, Norm: in.Norm, Decay: m.decay, DecayRanges: m.decayRanges, Step: m.adamStep,
 	}, n)
 	if err != nil {
 		return fmt.Errorf("mae update: %w", err)

@@ -14,11 +14,16 @@ import (
 //   - params16, a 16-bit copy of every parameter, cast once per step
 //     before the forward pass; every GEMM reads its weight from it;
 //   - 16-bit activations for the GEMM inputs the backward pass keeps: the
-//     LayerNorm outputs (h1, h2, latent), the MLP's fc1 output (written by
-//     its GEMM, read by GELU forward and backward) and the GELU outputs;
-//     GEMMs read them as 16-bit and accumulate in fp32;
-//   - fp32 for the rest: the residual stream, LayerNorm statistics,
-//     attention (qkv, softmax, output), the loss, the gradients, the norm.
+//     LayerNorm outputs (h1, h2, latent), the attention's qkv (written by
+//     its GEMM, read by the attention kernels) and output (written by the
+//     attention forward, read by the proj GEMM and the attention
+//     backward), the MLP's fc1 output (written by its GEMM, read by GELU
+//     forward and backward) and the GELU outputs; GEMMs and the attention
+//     read them as 16-bit and accumulate in fp32;
+//   - fp32 for the rest: the residual stream (as under PyTorch's
+//     autocast), LayerNorm statistics, the attention's scores, softmax and
+//     logsumexp, the loss, the gradients (dqkv, d attention output
+//     included), the norm.
 //
 // halfBufs records which buffers are 16-bit, so that the ops calls find
 // the storage of their operands without their call sites changing.

@@ -106,3 +106,43 @@ func TestTrainerCountsSkippedSteps(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestTrainerWaitsForTheLossScale: fp16 steps skipped while the loss scale
+// halves from 65536 down to 2 (a finite loss, an overflowing gradient) do
+// not stop the run; at the floor (scale 1) MaxSkippedInARow do, and so do
+// MaxSkippedInARow non-finite losses at any scale.
+func TestTrainerWaitsForTheLossScale(t *testing.T) {
+	run := func(infos []StepInfo) (int, error) {
+		tr := &trainer{cfg: TrainConfig{Batch: 4, Accum: 1}, lastReport: time.Now()}
+		tr.state.t = tr
+		for i, d := range infos {
+			d.Step, d.Submitted = int64(i+1), time.Now()
+			if err := tr.report(d); err != nil {
+				return i + 1, err
+			}
+		}
+		return len(infos), nil
+	}
+	nan := float32(math.NaN())
+	var halving []StepInfo
+	for s := float64(DefaultInitScale); s > LossScaleFloor; s /= 2 {
+		halving = append(halving, StepInfo{Loss: 0.5, GradNorm: nan, LossScale: s})
+	}
+	if n, err := run(halving); err != nil {
+		t.Fatalf("%d skips while the scale halved to 2 stopped the run at step %d: %v", len(halving), n, err)
+	}
+	floor := append(halving, make([]StepInfo, MaxSkippedInARow)...)
+	for i := len(halving); i < len(floor); i++ {
+		floor[i] = StepInfo{Loss: 0.5, GradNorm: nan, LossScale: LossScaleFloor}
+	}
+	if n, err := run(floor); !errors.Is(err, ErrDiverged) || n != len(floor) {
+		t.Errorf("%d skips at the floor: stopped at step %d of %d with %v, want ErrDiverged at the last", MaxSkippedInARow, n, len(floor), err)
+	}
+	badLoss := make([]StepInfo, MaxSkippedInARow)
+	for i := range badLoss {
+		badLoss[i] = StepInfo{Loss: nan, GradNorm: nan, LossScale: DefaultInitScale}
+	}
+	if n, err := run(badLoss); !errors.Is(err, ErrDiverged) || n != len(badLoss) {
+		t.Errorf("%d non-finite losses at scale %d: stopped at step %d with %v, want ErrDiverged", MaxSkippedInARow, DefaultInitScale, n, err)
+	}
+}

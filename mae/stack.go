@@ -10,8 +10,10 @@ import (
 // allocStack allocates, through mk, the activations of every block of a
 // stack (each block's input is the previous block's out) and the backward
 // scratch the blocks share. mkAct allocates the GEMM inputs kept for the
-// backward pass (h1, h2, the MLP pre-activation and activation), which a
-// model may store in its compute precision (precision.go).
+// backward pass (h1, the attention's qkv and output, h2, the MLP
+// pre-activation and activation), which a model may store in its compute
+// precision (precision.go); the attention kernels take qkv and its output
+// in one precision, so both go through mkAct.
 func allocStack(sh stackShape, mk, mkAct func(dst **vk.Buffer, name string, n int)) ([]blockActs, blockScratch) {
 	blocks := make([]blockActs, sh.depth)
 	var prev *vk.Buffer
@@ -22,8 +24,8 @@ func allocStack(sh stackShape, mk, mkAct func(dst **vk.Buffer, name string, n in
 		mkAct(&b.h1, "h1", sh.t*sh.d)
 		mk(&b.mean1, "mean1", sh.t)
 		mk(&b.rstd1, "rstd1", sh.t)
-		mk(&b.qkv, "qkv", sh.t*3*sh.d)
-		mk(&b.o, "attn out", sh.t*sh.d)
+		mkAct(&b.qkv, "qkv", sh.t*3*sh.d)
+		mkAct(&b.o, "attn out", sh.t*sh.d)
 		mk(&b.lse, "lse", sh.n*sh.h*sh.s)
 		mk(&b.x2, "x2", sh.t*sh.d)
 		mkAct(&b.h2, "h2", sh.t*sh.d)

@@ -58,12 +58,16 @@ func (s *State) Checkpoint() (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, err
 	}
+	adamStep, err := t.model.AdamStep()
+	if err != nil {
+		return Checkpoint{}, err
+	}
 	raw, err := json.Marshal(t.cfg)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("mae: encoding the config: %w", err)
 	}
 	return Checkpoint{Params: params, ExpAvg: m1, ExpAvgSq: m2, State: TrainState{
-		Step: t.step, Epoch: t.epoch, StepInEpoch: t.stepInEpoch,
+		Step: t.step, AdamStep: &adamStep, Epoch: t.epoch, StepInEpoch: t.stepInEpoch,
 		RNG: map[string]uint64{"seed": t.cfg.Seed}, Loss: t.lastLoss, Config: raw,
 	}}, nil
 }

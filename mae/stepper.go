@@ -30,6 +30,10 @@ type Stepper struct {
 	split *groupSplit // nil: one process
 	// scaler is fp16's dynamic loss scaling (lossscale.go); nil otherwise.
 	scaler *LossScaler
+	// applied counts the AdamW updates known to be applied (−1 until
+	// read from the model), unread the steps submitted and not yet read
+	// back: the host's guess of t (adamstep.go).
+	applied, unread int64
 }
 
 // StepInfo describes a submitted step; Wait fills in its results.
@@ -67,7 +71,7 @@ func NewGroupStepper(m *Model, adam ops.AdamWConfig, accum int, g Group) (s *Ste
 	if accum < 1 {
 		return nil, fmt.Errorf("mae: accumulating %d micro-batches: must be at least 1", accum)
 	}
-	s = &Stepper{m: m, accum: accum}
+	s = &Stepper{m: m, accum: accum, applied: -1}
 	if g != nil {
 		s.split = &groupSplit{g: g, m: m, accum: accum}
 	}
@@ -190,8 +194,15 @@ func (s *Stepper) Submit(images [][]float32, masks []Masking, info StepInfo, bet
 		if err := s.setLossScale(ins, info); err != nil {
 			return err
 		}
-		return SetHyper(ins[0], info.LR, beta1, beta2, int(info.Step), maxNorm)
+		t, err := s.hyperStep()
+		if err != nil {
+			return err
+		}
+		return SetHyper(ins[0], info.LR, beta1, beta2, t, maxNorm)
 	})
+	if err == nil {
+		s.unread++
+	}
 	return s.account(done), err
 }
 

@@ -74,7 +74,7 @@ func (m *Model) Tap(in *Inputs, images []float32, mk Masking, attn bool) (*Taps,
 			}
 		}
 	}
-	if t.Latent, err = read(a.latent, s.encT*m.Cfg.EncDim); err != nil {
+	if t.Latent, err = m.readAct(a.latent, 0, s.encT*m.Cfg.EncDim); err != nil {
 		return nil, err
 	}
 	if t.Pred, err = m.Pred(); err != nil {
@@ -88,16 +88,14 @@ func (m *Model) Tap(in *Inputs, images []float32, mk Masking, attn bool) (*Taps,
 // compare it with the probabilities of Tap times V.
 func (m *Model) AttentionOut(dec bool, i int) ([]float32, error) {
 	sh, bl := m.stackActs(dec)
-	v := make([]float32, sh.t*sh.d)
-	return v, bl[i].o.ReadFloat32(0, v)
+	return m.readAct(bl[i].o, 0, sh.t*sh.d)
 }
 
 // QKV downloads the q, k, v rows [N, S, 3, H, d] of encoder (dec false) or
 // decoder block i from the last forward pass.
 func (m *Model) QKV(dec bool, i int) ([]float32, error) {
 	sh, bl := m.stackActs(dec)
-	v := make([]float32, sh.t*3*sh.d)
-	return v, bl[i].qkv.ReadFloat32(0, v)
+	return m.readAct(bl[i].qkv, 0, sh.t*3*sh.d)
 }
 
 // NewUnmaskedModel is NewModel for the forward pass without masking: the
@@ -125,8 +123,7 @@ func (m *Model) Encode(in *Inputs, images []float32, mk Masking) ([]float32, err
 	if err := m.runForward(in, images, mk); err != nil {
 		return nil, err
 	}
-	v := make([]float32, m.seq.encT*m.Cfg.EncDim)
-	return v, m.acts.latent.ReadFloat32(0, v)
+	return m.readAct(m.acts.latent, 0, m.seq.encT*m.Cfg.EncDim)
 }
 
 // runForward writes the batch and runs one forward pass to completion.

@@ -14,7 +14,19 @@ import (
 // the V the block computed, give the fused attention kernel's output; each
 // row is a distribution. The shapes are awkward on purpose (3 heads of 4,
 // an odd number of samples).
-func TestTapAttentionProbs(t *testing.T) {
+func TestTapAttentionProbs(t *testing.T) { checkTapAttentionProbs(t, ops.FP32, 1e-4) }
+
+// TestTapAttentionProbsHalf is TestTapAttentionProbs in bf16, where qkv and
+// the attention output are stored 16-bit: Tap and QKV widen the qkv the
+// kernel read, so P·V differs from the fused output by its one rounding to
+// bf16 (2⁻⁸ relative) on top of the fp32 tolerance.
+func TestTapAttentionProbsHalf(t *testing.T) {
+	checkTapAttentionProbs(t, ops.BF16, math.Pow(2, -8)+1e-4)
+}
+
+// checkTapAttentionProbs runs TestTapAttentionProbs's check on a model in
+// precision prec, P·V against the fused output within relative error tol.
+func checkTapAttentionProbs(t *testing.T, prec ops.Precision, tol float64) {
 	cfg, _ := Preset("micro")
 	cfg.PatchSize, cfg.EncDim, cfg.EncHeads, cfg.DecDim, cfg.DecHeads, cfg.DecDepth = 4, 24, 3, 12, 3, 2
 	p, err := Init(cfg, 5)
@@ -22,7 +34,7 @@ func TestTapAttentionProbs(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 3
-	m, in := gpuModel(t, p, n)
+	m, in := gpuModelPrecision(t, p, n, prec)
 	rng := NewRNG(9)
 	mk := RandomMasking(cfg, n, rng)
 	taps, err := m.Tap(in, randomImages(cfg, n, rng), mk, true)
@@ -68,7 +80,7 @@ func TestTapAttentionProbs(t *testing.T) {
 				}
 			}
 		}
-		if !(worst < 1e-4) {
+		if !(worst < tol) {
 			t.Errorf("dec=%v block %d: P·V vs fused output: worst relative error %.3g", dec, i, worst)
 		}
 	}
@@ -78,6 +90,18 @@ func TestTapAttentionProbs(t *testing.T) {
 	for i, pr := range taps.DecAttn {
 		check(true, i, pr, 1+cfg.NumPatches(), cfg.DecHeads, cfg.DecDim/cfg.DecHeads)
 	}
+}
+
+// gpuModelPrecision is gpuModel computing in precision prec; it skips the
+// test where the device cannot run prec.
+func gpuModelPrecision(t *testing.T, p *Params, n int, prec ops.Precision) (*Model, *Inputs) {
+	t.Helper()
+	d := vktest.Open(t)
+	if !prec.Supported(d.Info) {
+		t.Skipf("%s cannot run %v", d.Info.Name, prec)
+	}
+	m, err := NewModelPrecision(ops.New(d), p.Config, n, prec)
+	return readyModel(t, m, err, p)
 }
 
 // TestIdentityMasking checks that the unmasked forward pass keeps every

@@ -14,7 +14,10 @@ import (
 )
 
 // MaxSkippedInARow is how many steps in a row with a non-finite gradient
-// stop a run.
+// stop a run. Under fp16 loss scaling a skip counts only once the scale is
+// down to LossScaleFloor (or the loss itself is not finite): above it a
+// skip is the scaler halving its way down from DefaultInitScale, which
+// takes 16 halvings to reach 1 (countsAsDivergence).
 const MaxSkippedInARow = 5
 
 // ErrInterrupted is wrapped by Train's error when its context was
@@ -173,6 +176,9 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	}
 	if ck != nil && ck.ExpAvg != nil {
 		if err := t.model.SetMoments(ck.ExpAvg, ck.ExpAvgSq); err != nil {
+			return err
+		}
+		if err := t.model.SetAdamStep(AdamStepOf(ck.State)); err != nil {
 			return err
 		}
 	}
@@ -398,7 +404,9 @@ func (t *trainer) report(done StepInfo) error {
 	if skipped {
 		t.skipped++
 		t.epochSkips++
-		t.inARow++
+		if countsAsDivergence(done) {
+			t.inARow++
+		}
 	} else {
 		t.inARow = 0
 		t.lastLoss = loss

@@ -114,6 +114,9 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	if a.State.Step != 24 || b.State.Step != 24 {
 		t.Fatalf("checkpoint steps %d and %d, want 24", a.State.Step, b.State.Step)
 	}
+	if a.State.AdamStep == nil || b.State.AdamStep == nil || *a.State.AdamStep != 24 || *b.State.AdamStep != 24 {
+		t.Fatalf("checkpoint AdamW step counts %v and %v, want 24", a.State.AdamStep, b.State.AdamStep)
+	}
 	for i, v := range a.Params.Data {
 		if b.Params.Data[i] != v {
 			t.Fatalf("weights differ at element %d: %v vs %v", i, b.Params.Data[i], v)

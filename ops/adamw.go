@@ -26,7 +26,8 @@ const (
 	AdamWHyperBC1     = 1 // 1 − β1^t
 	AdamWHyperBC2     = 2 // 1 − β2^t
 	AdamWHyperMaxNorm = 3 // gradient clipping threshold; ≤ 0: no clipping
-	AdamWHyperFloats  = 4
+	AdamWHyperStep    = 4 // t of BC1 and BC2, as uint32 bits (read with AdamWBuffers.Step)
+	AdamWHyperFloats  = 5
 )
 
 // AdamWHyperValues returns the hyper buffer contents for step t (1-based, as
@@ -41,6 +42,7 @@ func AdamWHyperValues(lr, beta1, beta2 float64, t int, maxNorm float64) []float3
 		AdamWHyperBC1:     float32(1 - math.Pow(beta1, float64(t))),
 		AdamWHyperBC2:     float32(1 - math.Pow(beta2, float64(t))),
 		AdamWHyperMaxNorm: float32(maxNorm),
+		AdamWHyperStep:    math.Float32frombits(uint32(t)),
 	}
 }
 
@@ -58,6 +60,12 @@ type AdamWBuffers struct {
 	// DecayRanges == 0 (Decay nil) decays nothing.
 	Decay       vk.Binding
 	DecayRanges int
+	// Step, when bound, holds one uint32: the updates applied so far
+	// (PyTorch's state "step" before this one). The update then takes t =
+	// Step+1: Hyper's bias corrections when Hyper's step is that t, else
+	// 1 − β^t computed on the device (fp32, by squaring); and it adds 1 to
+	// Step unless it skips the step, so a skipped step does not advance t.
+	Step vk.Binding
 }
 
 // AdamW records one fused torch.optim.AdamW step (amsgrad and maximize off;
@@ -105,6 +113,9 @@ func (o *Ops) AdamW(r *vk.Recording, cfg AdamWConfig, b AdamWBuffers, n int) err
 		N: fitU32(op, n), Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps, WD: cfg.WeightDecay,
 		NRanges: fitU32(op, b.DecayRanges), Clip: clip,
 	})
+	if b.Step != nil {
+		return o.adamwCounted(r, b, n, push, norm, decay, clip)
+	}
 	k, err := o.kernel("adamw", uint32(o.local))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)

@@ -177,5 +177,8 @@ func TestPackDecayRanges(t *testing.T) {
 func TestAdamWHyperValues(t *testing.T) {
 	h := AdamWHyperValues(0.5, 0.9, 0.95, 2, -1)
 	want := []float64{0.5, 1 - 0.81, 1 - 0.9025, -1}
-	checkClose(t, "hyper", toF64(h), want, 1e-7)
+	checkClose(t, "hyper", toF64(h[:AdamWHyperStep]), want, 1e-7)
+	if len(h) != AdamWHyperFloats || math.Float32bits(h[AdamWHyperStep]) != 2 {
+		t.Errorf("hyper %v: want %d floats, the step's bits 2 last", h, AdamWHyperFloats)
+	}
 }

@@ -96,6 +96,15 @@ func attnName(pass attnPass, family string, texel bool) string {
 	return name
 }
 
+// attnHalfOperands names the 16-bit operands of pass's 16-bit variants:
+// qkv, and O where the pass reads or writes it (not the dkv pass).
+func attnHalfOperands(pass attnPass) string {
+	if pass == attnDKV {
+		return "qkv16"
+	}
+	return "qkv16o16"
+}
+
 // attnPlan is one pass's kernel for one shape: which module, its bindings,
 // its specialization constants and how many rows a workgroup covers.
 type attnPlan struct {
@@ -108,15 +117,17 @@ type attnPlan struct {
 func (p attnPlan) String() string { return fmt.Sprintf("%s%v", p.name, p.constants) }
 
 // attnPlanFor picks the kernel of pass for sequence length l and head
-// dimension d under the configuration in use; texel says whether the cpu
-// family's texel variant may be used (the inputs fit the texel limit).
-func (o *Ops) attnPlanFor(pass attnPass, l, d int, texel bool) (attnPlan, error) {
+// dimension d with qkv and O stored in precision p, under the configuration
+// in use; texel says whether the cpu family's texel variant may be used
+// (the inputs fit the texel limit; fp32 only: the 16-bit variants use
+// storage loads).
+func (o *Ops) attnPlanFor(pass attnPass, p Precision, l, d int, texel bool) (attnPlan, error) {
 	info := o.d.Info
 	cfg := o.AttentionConfig()
-	name := attnName(pass, cfg.Family, false)
+	name := attnName(pass, cfg.Family, false) + halfSuffix(attnHalfOperands(pass), p)
 	if cfg.Family == "cpu" {
 		kb := attnKeyBlock
-		if texel && cfg.Texel {
+		if texel && cfg.Texel && !p.Half() {
 			name, kb = attnName(pass, cfg.Family, true), attnKeyBlockTexel
 		}
 		// One subgroup per workgroup; R rows per invocation, as many as
@@ -199,7 +210,7 @@ func attnCheck(fn string, b, l, h, d int) {
 
 // attnPlanOn is attnPlanFor with texel loads allowed where every binding
 // that the texel variant reads as a texel buffer fits the device's limit.
-func (o *Ops) attnPlanOn(pass attnPass, l, d int, bindings []vk.Binding) (attnPlan, error) {
+func (o *Ops) attnPlanOn(pass attnPass, p Precision, l, d int, bindings []vk.Binding) (attnPlan, error) {
 	v, err := shaders.Lookup(attnName(pass, "cpu", true))
 	if err != nil {
 		return attnPlan{}, fmt.Errorf("ops: %w", err)
@@ -210,12 +221,13 @@ func (o *Ops) attnPlanOn(pass attnPass, l, d int, bindings []vk.Binding) (attnPl
 			texel = texel && attnTexels(bindings[i]) <= o.d.Info.MaxTexelElements
 		}
 	}
-	return o.attnPlanFor(pass, l, d, texel)
+	return o.attnPlanFor(pass, p, l, d, texel)
 }
 
-// attnDispatch records pass over a B×H×L attention.
-func (o *Ops) attnDispatch(r *vk.Recording, pass attnPass, b, l, h, d int, bindings ...vk.Binding) error {
-	plan, err := o.attnPlanOn(pass, l, d, bindings)
+// attnDispatch records pass over a B×H×L attention whose qkv and O are
+// stored in precision p.
+func (o *Ops) attnDispatch(r *vk.Recording, pass attnPass, p Precision, b, l, h, d int, bindings ...vk.Binding) error {
+	plan, err := o.attnPlanOn(pass, p, l, d, bindings)
 	if err != nil {
 		return err
 	}
@@ -243,14 +255,22 @@ func (o *Ops) attnDispatch(r *vk.Recording, pass attnPass, b, l, h, d int, bindi
 // B ≥ 0, L ≥ 1, 1 ≤ H ≤ 65535 and d is a multiple of 4 in [4, 256], or if
 // a binding is too small.
 func (o *Ops) Attention(r *vk.Recording, qkv, out, lse vk.Binding, b, l, h, d int) error {
+	return o.AttentionAs(r, FP32, qkv, out, lse, b, l, h, d)
+}
+
+// AttentionAs is Attention with qkv and out stored in precision p (fp32
+// or a 16-bit format): it widens q, k and v on load, computes the scores,
+// the softmax and the output in fp32 and rounds O once when storing it;
+// lse stays fp32.
+func (o *Ops) AttentionAs(r *vk.Recording, p Precision, qkv, out, lse vk.Binding, b, l, h, d int) error {
 	attnCheck("Attention", b, l, h, d)
-	need("Attention", "qkv", qkv, b*l*3*h*d)
-	need("Attention", "out", out, b*l*h*d)
+	needT("Attention", "qkv", qkv, b*l*3*h*d, p)
+	needT("Attention", "out", out, b*l*h*d, p)
 	need("Attention", "lse", lse, b*h*l)
 	if b == 0 {
 		return nil
 	}
-	if err := o.attnDispatch(r, attnForward, b, l, h, d, qkv, out, lse); err != nil {
+	if err := o.attnDispatch(r, attnForward, p, b, l, h, d, qkv, out, lse); err != nil {
 		return fmt.Errorf("attention B=%d L=%d H=%d d=%d: %w", b, l, h, d, err)
 	}
 	return nil
@@ -274,9 +294,16 @@ func (o *Ops) Attention(r *vk.Recording, qkv, out, lse vk.Binding, b, l, h, d in
 // deterministic. dqkv and delta must not overlap the inputs. It panics on the
 // shapes Attention panics on, or if a binding is too small.
 func (o *Ops) AttentionBackward(r *vk.Recording, qkv, out, dout, lse, delta, dqkv vk.Binding, b, l, h, d int) error {
+	return o.AttentionBackwardAs(r, FP32, qkv, out, dout, lse, delta, dqkv, b, l, h, d)
+}
+
+// AttentionBackwardAs is AttentionBackward with qkv and out stored in
+// precision p (as AttentionAs writes them); the gradients dout and dqkv,
+// lse and delta stay fp32, and every sum is fp32.
+func (o *Ops) AttentionBackwardAs(r *vk.Recording, p Precision, qkv, out, dout, lse, delta, dqkv vk.Binding, b, l, h, d int) error {
 	attnCheck("AttentionBackward", b, l, h, d)
-	need("AttentionBackward", "qkv", qkv, b*l*3*h*d)
-	need("AttentionBackward", "out", out, b*l*h*d)
+	needT("AttentionBackward", "qkv", qkv, b*l*3*h*d, p)
+	needT("AttentionBackward", "out", out, b*l*h*d, p)
 	need("AttentionBackward", "dout", dout, b*l*h*d)
 	need("AttentionBackward", "lse", lse, b*h*l)
 	need("AttentionBackward", "delta", delta, b*h*l)
@@ -284,10 +311,10 @@ func (o *Ops) AttentionBackward(r *vk.Recording, qkv, out, dout, lse, delta, dqk
 	if b == 0 {
 		return nil
 	}
-	if err := o.attnDispatch(r, attnDQ, b, l, h, d, qkv, out, dout, lse, dqkv, delta); err != nil {
+	if err := o.attnDispatch(r, attnDQ, p, b, l, h, d, qkv, out, dout, lse, dqkv, delta); err != nil {
 		return fmt.Errorf("attention backward B=%d L=%d H=%d d=%d: %w", b, l, h, d, err)
 	}
-	if err := o.attnDispatch(r, attnDKV, b, l, h, d, qkv, dout, lse, delta, dqkv); err != nil {
+	if err := o.attnDispatch(r, attnDKV, p, b, l, h, d, qkv, dout, lse, delta, dqkv); err != nil {
 		return fmt.Errorf("attention backward B=%d L=%d H=%d d=%d: %w", b, l, h, d, err)
 	}
 	return nil

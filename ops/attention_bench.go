@@ -73,7 +73,7 @@ func (o *Ops) BenchAttention(s AttentionBenchSpec, budget time.Duration) ([]Benc
 	variant := func(passes ...attnPass) string {
 		v := o.AttentionConfig().String() + ":"
 		for _, p := range passes {
-			if plan, err := o.attnPlanOn(p, l, d, []vk.Binding{qkv, out, out}); err == nil {
+			if plan, err := o.attnPlanOn(p, FP32, l, d, []vk.Binding{qkv, out, out}); err == nil {
 				v += " " + plan.String()
 			}
 		}

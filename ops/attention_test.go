@@ -315,7 +315,7 @@ func TestAttentionPlansFit(t *testing.T) {
 		fam := cfg.String()
 		for d := 4; d <= 256; d += 4 {
 			for _, pass := range []attnPass{attnForward, attnDQ, attnDKV} {
-				p, err := g.o.attnPlanFor(pass, 197, d, true)
+				p, err := g.o.attnPlanFor(pass, FP32, 197, d, true)
 				if err != nil {
 					t.Errorf("%s d=%d: %v", fam, d, err)
 					continue

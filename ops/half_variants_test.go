@@ -24,6 +24,11 @@ func halfVariantsAsked() []string {
 				vec4Name("gelu_fwd", vec)+geluHalfSuffix("Gelu", p, p),
 				vec4Name("gelu_bwd", vec)+halfSuffix("x16", p))
 		}
+		for _, pass := range []attnPass{attnForward, attnDQ, attnDKV} {
+			for _, family := range []string{"cpu", "gpu"} {
+				names = append(names, attnName(pass, family, false)+halfSuffix(attnHalfOperands(pass), p))
+			}
+		}
 	}
 	for _, vec := range []bool{false, true} {
 		names = append(names, vec4Name("elementwise_scale_by", vec))

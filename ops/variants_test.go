@@ -10,7 +10,7 @@ import (
 // the same name functions the ops call.
 func variantsAsked() []string {
 	names := []string{
-		"adamw", "compose", "gradnorm_partial", "gradnorm_final",
+		"adamw", "adamw_step", "adamw_count", "compose", "gradnorm_partial", "gradnorm_final",
 		"attention_unfused_split", "attention_unfused_softmax", "attention_unfused_merge",
 		"gather", "unshuffle",
 		"unshuffle_backward_partial", "unshuffle_backward_mask", "unshuffle_backward_dx",

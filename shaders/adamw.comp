@@ -15,6 +15,12 @@
 //   m = β1·m + (1 − β1)·g
 //   v = β2·v + (1 − β2)·g²
 //   p = p − (lr/bc1)·m / (√v/√bc2 + eps)
+// ADAMW_STEP takes t from the device's count of applied updates instead
+// (binding 7, steps[0] = t − 1, which adamw_count.comp advances after the
+// update unless it was skipped): when t is the step hyper[4] names (uint
+// bits), the host's bc1 and bc2 (float64, rounded once) are used, else
+// bc = 1 − β^t computed here in fp32 (after a skipped step the host's
+// guess of t lags until it reads the skip back).
 #include "common.glsl"
 
 MAEVK_LOCAL_SIZE_X
@@ -23,9 +29,34 @@ layout(std430, set = 0, binding = 0) buffer Param { float param[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Grad { float grad[]; };
 layout(std430, set = 0, binding = 2) buffer M { float mom[]; };
 layout(std430, set = 0, binding = 3) buffer V { float vel[]; };
+#ifdef ADAMW_STEP
+// hyper[4] is a uint: read every word as bits (a load as float could flush
+// the small integer's denormal pattern).
+layout(std430, set = 0, binding = 4) readonly buffer Hyper { uint hyperBits[]; };
+#define HYPER(i) uintBitsToFloat(hyperBits[i])
+#else
 layout(std430, set = 0, binding = 4) readonly buffer Hyper { float hyper[]; };
+#define HYPER(i) hyper[i]
+#endif
 layout(std430, set = 0, binding = 5) readonly buffer Norm { float norm[]; };
 layout(std430, set = 0, binding = 6) readonly buffer Decay { uint ranges[]; };
+#ifdef ADAMW_STEP
+layout(std430, set = 0, binding = 7) readonly buffer Step { uint steps[]; };
+
+// b^t for t ≥ 0 by repeated squaring: fp32 multiplications only, so every
+// device gives the same bits.
+float powInt(float b, uint t) {
+	float r = 1.0;
+	while (t != 0u) {
+		if ((t & 1u) != 0u) {
+			r *= b;
+		}
+		b *= b;
+		t >>= 1u;
+	}
+	return r;
+}
+#endif
 
 layout(push_constant) uniform Push {
 	uint n;
@@ -38,10 +69,20 @@ layout(push_constant) uniform Push {
 } pc;
 
 void main() {
-	float lr = hyper[0];
-	float bc1 = hyper[1];
-	float bc2 = hyper[2];
-	float maxNorm = hyper[3];
+	float lr = HYPER(0);
+#ifdef ADAMW_STEP
+	uint t = steps[0] + 1u;
+	float bc1 = HYPER(1);
+	float bc2 = HYPER(2);
+	if (t != hyperBits[4]) {
+		bc1 = 1.0 - powInt(pc.beta1, t);
+		bc2 = 1.0 - powInt(pc.beta2, t);
+	}
+#else
+	float bc1 = HYPER(1);
+	float bc2 = HYPER(2);
+#endif
+	float maxNorm = HYPER(3);
 	float scale = 1.0;
 	if (pc.clip != 0u && (isnan(norm[0]) || isinf(norm[0]))) {
 		return;

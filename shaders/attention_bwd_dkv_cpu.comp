@@ -19,7 +19,7 @@
 MAEVK_LOCAL_SIZE_X
 layout(constant_id = 2) const uint R = 2; // key rows per invocation
 
-ATTN_INPUT(0, QKV, qkv)
+ATTN_QKV(0)
 ATTN_INPUT(1, DOut, dout)
 layout(std430, set = 0, binding = 2) readonly buffer Lse { float lse[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Delta { float delta[]; };

@@ -27,8 +27,8 @@ const uint NE = HD4 / TPK;
 const uint QPT = BQ / TPK;
 const uint SS = BQ + 1;
 
-layout(std430, set = 0, binding = 0) readonly buffer QKV { vec4 qkv[]; };
-layout(std430, set = 0, binding = 1) readonly buffer DOut { vec4 dout[]; };
+ATTN_QKV(0)
+ATTN_INPUT(1, DOut, dout)
 layout(std430, set = 0, binding = 2) readonly buffer Lse { float lse[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Delta { float delta[]; };
 layout(std430, set = 0, binding = 4) writeonly buffer DQKV { vec4 dqkv[]; };
@@ -52,8 +52,8 @@ void main() {
 			const uint r = x / HD4, e = x % HD4;
 			const uint t = k0 + r;
 			const bool ok = t < p.L;
-			Ks[r * RS + e] = ok ? qkv[qkvAt(b, t, 1u, h) + e] * p.qscale : vec4(0.0);
-			Vs[r * RS + e] = ok ? qkv[qkvAt(b, t, 2u, h) + e] : vec4(0.0);
+			Ks[r * RS + e] = ok ? qkv(qkvAt(b, t, 1u, h) + e) * p.qscale : vec4(0.0);
+			Vs[r * RS + e] = ok ? qkv(qkvAt(b, t, 2u, h) + e) : vec4(0.0);
 		}
 		vec4 dk[NE], dv[NE];
 		[[unroll]] for (uint n = 0; n < NE; n++) {
@@ -66,8 +66,8 @@ void main() {
 				const uint r = x / HD4, e = x % HD4;
 				const uint t = i0 + r;
 				const bool ok = t < p.L;
-				Qs[r * RS + e] = ok ? qkv[qkvAt(b, t, 0u, h) + e] : vec4(0.0);
-				Gs[r * RS + e] = ok ? dout[rowAt(b, t, h) + e] : vec4(0.0);
+				Qs[r * RS + e] = ok ? qkv(qkvAt(b, t, 0u, h) + e) : vec4(0.0);
+				Gs[r * RS + e] = ok ? dout(rowAt(b, t, h) + e) : vec4(0.0);
 			}
 			for (uint r = tid; r < BQ; r += WG) {
 				const uint t = i0 + r;

@@ -18,8 +18,8 @@
 MAEVK_LOCAL_SIZE_X
 layout(constant_id = 2) const uint R = 2; // query rows per invocation
 
-ATTN_INPUT(0, QKV, qkv)
-ATTN_INPUT(1, Out, o)
+ATTN_QKV(0)
+ATTN_O_IN(1)
 ATTN_INPUT(2, DOut, dout)
 layout(std430, set = 0, binding = 3) readonly buffer Lse { float lse[]; };
 layout(std430, set = 0, binding = 4) writeonly buffer DQKV { vec4 dqkv[]; };

@@ -27,9 +27,9 @@ const uint NE = HD4 / TPQ;
 const uint KPT = BK / TPQ;
 const uint SS = BK + 1;
 
-layout(std430, set = 0, binding = 0) readonly buffer QKV { vec4 qkv[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Out { vec4 o[]; };
-layout(std430, set = 0, binding = 2) readonly buffer DOut { vec4 dout[]; };
+ATTN_QKV(0)
+ATTN_O_IN(1)
+ATTN_INPUT(2, DOut, dout)
 layout(std430, set = 0, binding = 3) readonly buffer Lse { float lse[]; };
 layout(std430, set = 0, binding = 4) writeonly buffer DQKV { vec4 dqkv[]; };
 layout(std430, set = 0, binding = 5) writeonly buffer Delta { float delta[]; };
@@ -52,8 +52,8 @@ void main() {
 			const uint r = x / HD4, e = x % HD4;
 			const uint t = q0 + r;
 			const bool ok = t < p.L;
-			Qs[r * RS + e] = ok ? qkv[qkvAt(b, t, 0u, h) + e] * p.qscale : vec4(0.0);
-			Gs[r * RS + e] = ok ? dout[rowAt(b, t, h) + e] : vec4(0.0);
+			Qs[r * RS + e] = ok ? qkv(qkvAt(b, t, 0u, h) + e) * p.qscale : vec4(0.0);
+			Gs[r * RS + e] = ok ? dout(rowAt(b, t, h) + e) : vec4(0.0);
 		}
 		barrier();
 		for (uint r = tid; r < BQ; r += WG) {
@@ -62,7 +62,7 @@ void main() {
 			if (t < p.L) {
 				const uint ra = rowAt(b, t, h);
 				for (uint e = 0; e < HD4; e++) {
-					d += dot(Gs[r * RS + e], o[ra + e]);
+					d += dot(Gs[r * RS + e], o(ra + e));
 				}
 				l2 = lse[statAt(b, h, t)] * LOG2E;
 				delta[statAt(b, h, t)] = d;
@@ -80,8 +80,8 @@ void main() {
 				const uint r = x / HD4, e = x % HD4;
 				const uint t = j0 + r;
 				const bool ok = t < p.L;
-				Ks[r * RS + e] = ok ? qkv[qkvAt(b, t, 1u, h) + e] : vec4(0.0);
-				Vs[r * RS + e] = ok ? qkv[qkvAt(b, t, 2u, h) + e] : vec4(0.0);
+				Ks[r * RS + e] = ok ? qkv(qkvAt(b, t, 1u, h) + e) : vec4(0.0);
+				Vs[r * RS + e] = ok ? qkv(qkvAt(b, t, 2u, h) + e) : vec4(0.0);
 			}
 			barrier();
 			float s[KPT], dp[KPT];

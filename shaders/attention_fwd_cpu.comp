@@ -20,8 +20,8 @@ MAEVK_LOCAL_SIZE_X
 layout(constant_id = 2) const uint R = 4;  // query rows per invocation
 layout(constant_id = 3) const uint KB = 8; // keys per online-softmax block
 
-ATTN_INPUT(0, QKV, qkv)
-layout(std430, set = 0, binding = 1) writeonly buffer Out { vec4 o[]; };
+ATTN_QKV(0)
+ATTN_O_OUT(1)
 layout(std430, set = 0, binding = 2) writeonly buffer Lse { float lse[]; };
 
 void main() {
@@ -93,7 +93,7 @@ void main() {
 				const uint oa = rowAt(b, t, h);
 				const float inv = 1.0 / l[r];
 				[[unroll]] for (uint e = 0; e < HD4; e++) {
-					o[oa + e] = acc[r][e] * inv;
+					storeO(oa + e, acc[r][e] * inv);
 				}
 				lse[statAt(b, h, t)] = (m[r] + log2(l[r])) * LN2;
 			}

@@ -28,8 +28,8 @@ const uint NE = HD4 / TPQ;    // accumulator vec4s per invocation
 const uint KPT = BK / TPQ;    // scores per invocation per tile
 const uint SS = BK + 1;       // score row stride
 
-layout(std430, set = 0, binding = 0) readonly buffer QKV { vec4 qkv[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Out { vec4 o[]; };
+ATTN_QKV(0)
+ATTN_O_OUT(1)
 layout(std430, set = 0, binding = 2) writeonly buffer Lse { float lse[]; };
 
 shared vec4 Qs[BQ * RS]; // scaled by qscale
@@ -48,7 +48,7 @@ void main() {
 		for (uint x = tid; x < BQ * HD4; x += WG) {
 			const uint r = x / HD4, e = x % HD4;
 			const uint t = q0 + r;
-			Qs[r * RS + e] = t < p.L ? qkv[qkvAt(b, t, 0u, h) + e] * p.qscale : vec4(0.0);
+			Qs[r * RS + e] = t < p.L ? qkv(qkvAt(b, t, 0u, h) + e) * p.qscale : vec4(0.0);
 		}
 		vec4 acc[NE];
 		[[unroll]] for (uint n = 0; n < NE; n++) {
@@ -61,8 +61,8 @@ void main() {
 				const uint r = x / HD4, e = x % HD4;
 				const uint t = j0 + r;
 				const bool ok = t < p.L;
-				Ks[r * RS + e] = ok ? qkv[qkvAt(b, t, 1u, h) + e] : vec4(0.0);
-				Vs[r * RS + e] = ok ? qkv[qkvAt(b, t, 2u, h) + e] : vec4(0.0);
+				Ks[r * RS + e] = ok ? qkv(qkvAt(b, t, 1u, h) + e) : vec4(0.0);
+				Vs[r * RS + e] = ok ? qkv(qkvAt(b, t, 2u, h) + e) : vec4(0.0);
 			}
 			barrier();
 			float s[KPT];
@@ -105,7 +105,7 @@ void main() {
 			const uint oa = rowAt(b, t, h);
 			const float inv = 1.0 / l;
 			[[unroll]] for (uint n = 0; n < NE; n++) {
-				o[oa + c + n * TPQ] = acc[n] * inv;
+				storeO(oa + c + n * TPQ, acc[n] * inv);
 			}
 			if (c == 0u) {
 				lse[statAt(b, h, t)] = (m + log2(l)) * LN2;

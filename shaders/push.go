@@ -17,6 +17,11 @@ type AdamWPush struct {
 	Clip    uint32
 }
 
+// AdamWCountPush mirrors the push-constant block of shaders/adamw_count.comp.
+type AdamWCountPush struct {
+	Clip uint32
+}
+
 // GradNormPush mirrors the push-constant block of shaders/gradnorm.comp.
 type GradNormPush struct {
 	N uint32

@@ -31,6 +31,8 @@ var Variants = withHalfVariants(variants32)
 // variants32 are the fp32 variants; keep them sorted by name.
 var variants32 = []Variant{
 	{Name: "adamw", Source: "adamw.comp", Push: AdamWPush{}, Bindings: []Binding{InOut, In, InOut, InOut, In, In, In}},
+	{Name: "adamw_count", Source: "adamw_count.comp", Push: AdamWCountPush{}, Bindings: []Binding{In, InOut}},
+	{Name: "adamw_step", Source: "adamw.comp", Defines: []string{"ADAMW_STEP"}, Push: AdamWPush{}, Bindings: []Binding{InOut, In, InOut, InOut, In, In, In, In}},
 	{Name: "attention_bwd_dkv_cpu", Source: "attention_bwd_dkv_cpu.comp", Push: AttentionPush{}, Bindings: []Binding{In, In, In, In, Out}},
 	{Name: "attention_bwd_dkv_cpu_texel", Source: "attention_bwd_dkv_cpu.comp", Defines: []string{"ATTN_TEXEL"}, Push: AttentionPush{}, Bindings: []Binding{Texel, Texel, In, In, Out}},
 	{Name: "attention_bwd_dkv_gpu", Source: "attention_bwd_dkv_gpu.comp", Push: AttentionPush{}, Bindings: []Binding{In, In, In, In, Out}},

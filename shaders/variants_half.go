@@ -54,6 +54,15 @@ func halfVariants() []Variant {
 		case v.Source == "gelu.comp" && has(v.Defines, "GELU_BWD"):
 			forms = append(forms, form{v, "x16", []string{"GELU_X16"}})
 			continue
+		case strings.HasPrefix(v.Source, "attention_") && v.Source != "attention_unfused.comp" && !has(v.Defines, "ATTN_TEXEL"):
+			// 16-bit qkv, and O where the pass touches it; storage loads
+			// only (the texel buffers are RGBA32F).
+			if strings.HasPrefix(v.Name, "attention_bwd_dkv") {
+				forms = append(forms, form{v, "qkv16", []string{"ATTN_QKV16"}})
+			} else {
+				forms = append(forms, form{v, "qkv16o16", []string{"ATTN_QKV16", "ATTN_O16"}})
+			}
+			continue
 		default:
 			continue
 		}
