@@ -94,15 +94,9 @@ func (o *Ops) PlanCoopMat(emulate bool) (CoopMatPlan, error) {
 		p = CoopMatPlan{Variant: coopMatName(sh, kind), M: sh[0], N: sh[1], K: sh[2], Lanes: coopMatLanes,
 			Emulated: true, halfInputs: kind == "emu"}
 	}
-	elem := 4
-	if p.halfInputs {
-		elem = 2
-	}
 	for _, w := range [][2]int{{2, 2}, {2, 1}, {1, 1}} {
-		bm, bn := w[0]*p.M, w[1]*p.N
-		shared := elem*(bm*p.K+p.K*bn) + 4*bm*bn
-		if w[0]*w[1]*p.Lanes <= info.MaxInvocations && shared <= info.SharedMemoryBytes {
-			p.WM, p.WN = w[0], w[1]
+		p.WM, p.WN = w[0], w[1]
+		if coopMatPlanFits(p, info) {
 			return p, nil
 		}
 	}
@@ -116,29 +110,50 @@ func (o *Ops) PlanCoopMat(emulate bool) (CoopMatPlan, error) {
 //	C_b = epilogue(Alpha·op(A_b)·op(B_b) + Beta·C_b)
 //
 // A and B hold 16-bit values (plan from PlanCoopMat says whether the
-// emulation takes float32 instead); C, bias and residual are float32 as
-// for Gemm.
+// emulation takes float32 instead); C is float32, or fp16 when s.CType is
+// FP16 (16-bit inputs only); bias and residual are float32 as for Gemm.
+// Gemm calls it for fp16 products once EnableCoopMat has chosen a plan.
 func (o *Ops) GemmCoopMat(r *vk.Recording, plan CoopMatPlan, s GemmSpec, a, b CoopMatInput, c, bias, residual vk.Binding) error {
-	s.check("GemmCoopMat", a.elems(), b.elems(), bindingFloats(c), lenIf(s.Bias, bias), lenIf(s.Residual, residual))
+	s.check("GemmCoopMat", a.elems(), b.elems(), bindingElems(c, s.CType), lenIf(s.Bias, bias), lenIf(s.Residual, residual))
 	if a.F32 == plan.halfInputs || b.F32 == plan.halfInputs {
 		return fmt.Errorf("ops: GemmCoopMat: %s wants %s inputs", plan.Variant, map[bool]string{true: "fp16", false: "float32"}[plan.halfInputs])
 	}
+	return o.dispatchCoopMat(r, plan, s, a.Data, b.Data, c, bias, residual)
+}
+
+// coopMatVariant is the variant of plan that stores C as s.CType.
+func coopMatVariant(plan CoopMatPlan, s GemmSpec) (string, error) {
+	switch {
+	case s.CType == FP32:
+		return plan.Variant, nil
+	case s.CType == FP16 && plan.halfInputs:
+		return plan.Variant + "_c16_fp16", nil
+	}
+	return "", fmt.Errorf("ops: GemmCoopMat: %s cannot store C as %v", plan.Variant, s.CType)
+}
+
+// dispatchCoopMat records s under plan; the operands are checked.
+func (o *Ops) dispatchCoopMat(r *vk.Recording, plan CoopMatPlan, s GemmSpec, a, b, c, bias, residual vk.Binding) error {
 	if s.M == 0 || s.N == 0 {
 		return nil
 	}
 	if s.Batch > o.d.Info.MaxWorkgroupCount[2] {
-		// Gemm splits such batches (batchChunk); fp16 strides need their own alignment rule first.
+		// Gemm keeps such batches on its other families (batchChunk).
 		return fmt.Errorf("ops: GemmCoopMat: batch %d above the device's %d workgroups in z", s.Batch, o.d.Info.MaxWorkgroupCount[2])
 	}
-	if _, err := shaders.Lookup(plan.Variant); err != nil {
+	name, err := coopMatVariant(plan, s)
+	if err != nil {
+		return err
+	}
+	if _, err := shaders.Lookup(name); err != nil {
 		return fmt.Errorf("ops: GemmCoopMat: %w", err)
 	}
 	push, bias, residual := gemmPushFor(s, c, bias, residual)
-	k, err := o.kernel(plan.Variant, uint32(plan.WM*plan.WN*plan.Lanes), uint32(plan.WM), uint32(plan.WN))
+	k, err := o.kernel(name, uint32(plan.WM*plan.WN*plan.Lanes), uint32(plan.WM), uint32(plan.WN))
 	if err != nil {
 		return fmt.Errorf("gemm coopmat %dx%dx%d: %w", s.M, s.N, s.K, err)
 	}
 	groups := vk.Groups{ceilDiv(s.N, plan.WN*plan.N), ceilDiv(s.M, plan.WM*plan.M), s.Batch}
-	r.Dispatch(k, groups, push, a.Data, b.Data, c, bias, residual)
+	r.Dispatch(k, groups, push, a, b, c, bias, residual)
 	return nil
 }

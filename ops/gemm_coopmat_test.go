@@ -104,4 +104,21 @@ func TestGemmCoopMatNeverChosenWithout(t *testing.T) {
 	if !errors.Is(err, ErrNoCoopMat) {
 		t.Errorf("no cooperative matrices on %s, but PlanCoopMat(false) = %v, %v", g.d.Info.Name, p, err)
 	}
+	if c := g.o.CoopMatCandidates(false); len(c) != 0 {
+		t.Errorf("no cooperative matrices on %s, but tuning would try %v", g.d.Info.Name, c)
+	}
+	warn := func(msg string) { t.Errorf("unexpected warning: %s", msg) }
+	if on, err := g.o.EnableCoopMat(CoopMatAuto, t.TempDir(), warn); on || err != nil {
+		t.Fatalf("EnableCoopMat(auto) on %s = %v, %v; want false", g.d.Info.Name, on, err)
+	}
+	if p, on := g.o.CoopMatInUse(); on {
+		t.Fatalf("family in use on %s: %v", g.d.Info.Name, p)
+	}
+	if FP16.Supported(g.d.Info) {
+		s := GemmSpec{M: 20, N: 18, K: 17, Batch: 1, Alpha: 1, TransB: true, AType: FP16, BType: FP16}
+		checkGemmHalf(t, g, GemmConfig{Family: "reg", Local: 3, TM: 4, TN: 8}, []GemmSpec{s}, FP16, FP16, FP32)
+		if n := g.o.CoopMatGemms(); n != 0 {
+			t.Errorf("%d fp16 products ran on the cooperative-matrix family of %s, want 0", n, g.d.Info.Name)
+		}
+	}
 }
