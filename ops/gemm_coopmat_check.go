@@ -177,7 +177,41 @@ func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bi
 	if err := cb.ReadFloat32(0, got); err != nil {
 		return 0, err
 	}
-	return relErrF32(got, want), nil
+	e := relErrF32(got, want)
+	if !plan.halfInputs {
+		return e, nil
+	}
+	// The fp16-C variant (the model's fc1) on the same product: its error
+	// beyond the one rounding to fp16 (at most 2⁻¹¹ relative) counts.
+	s.CType = FP16
+	c16, err := upload("coopmat check C16", make([]float64, s.M*s.N), true)
+	if err != nil {
+		return 0, err
+	}
+	r16, err := o.d.NewRecording()
+	if err != nil {
+		return 0, err
+	}
+	defer r16.Release()
+	in := func(b *vk.Buffer) CoopMatInput { return CoopMatInput{Data: b} }
+	if err := o.GemmCoopMat(r16, plan, s, in(ab), in(bb), c16, biasb, nil); err != nil {
+		return 0, err
+	}
+	if err := r16.Run(); err != nil {
+		return 0, err
+	}
+	words := make([]uint32, (s.M*s.N+1)/2)
+	if err := c16.ReadUint32(0, words); err != nil {
+		return 0, err
+	}
+	return max(e, relErrF32(UnpackHalf(FP16, words, s.M*s.N), want)-math.Pow(2, -11)), nil
+}
+
+// CoopMatCheckError runs the self-check product of CheckCoopMat on plan
+// now (no cache) and returns its relative error against GemmRef (+Inf on
+// a NaN); the check passes below 1e-4. For `bench gemm --check-coopmat`.
+func (o *Ops) CoopMatCheckError(plan CoopMatPlan) (float64, error) {
+	return o.runCoopMatCheck(plan, GemmRef)
 }
 
 // relErrF32 is ‖got − want‖₂ / ‖want‖₂, +Inf when got holds a NaN or an

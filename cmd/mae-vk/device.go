@@ -59,9 +59,9 @@ func openOpsNamed(c *cli.Context, device string, profile bool) (*vk.Device, *ops
 // them, MAEVK_COOPMAT=emulate uses their plain-code emulation (tests on
 // software drivers). A failed check warns on stderr once.
 func enableCoopMat(o *ops.Ops) error {
-	mode, err := ops.ParseCoopMatMode(os.Getenv("MAEVK_COOPMAT"))
+	mode, err := coopMatMode()
 	if err != nil {
-		return fmt.Errorf("MAEVK_COOPMAT: %w", err)
+		return err
 	}
 	warn := func(msg string) { fmt.Fprintln(os.Stderr, "mae-vk: warning:", msg) }
 	if _, err := o.EnableCoopMat(mode, ops.TuningDir(), warn); err != nil {
