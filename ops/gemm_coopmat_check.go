@@ -161,14 +161,30 @@ func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bi
 	if err != nil {
 		return 0, err
 	}
+	// With fp16 inputs, the fp16-C variant (the model's fc1) runs the same
+	// product too: its error beyond the one rounding to fp16 (at most 2⁻¹¹
+	// relative) counts.
+	var c16 *vk.Buffer
+	if plan.halfInputs {
+		if c16, err = upload("coopmat check C16", make([]float64, s.M*s.N), true); err != nil {
+			return 0, err
+		}
+	}
 	r, err := o.d.NewRecording()
 	if err != nil {
 		return 0, err
 	}
 	defer r.Release()
-	err = o.GemmCoopMat(r, plan, s, CoopMatInput{Data: ab, F32: !plan.halfInputs}, CoopMatInput{Data: bb, F32: !plan.halfInputs}, cb, biasb, nil)
-	if err != nil {
+	in := func(b *vk.Buffer) CoopMatInput { return CoopMatInput{Data: b, F32: !plan.halfInputs} }
+	if err := o.GemmCoopMat(r, plan, s, in(ab), in(bb), cb, biasb, nil); err != nil {
 		return 0, err
+	}
+	s16 := s
+	s16.CType = FP16
+	if c16 != nil {
+		if err := o.GemmCoopMat(r, plan, s16, in(ab), in(bb), c16, biasb, nil); err != nil {
+			return 0, err
+		}
 	}
 	if err := r.Run(); err != nil {
 		return 0, err
@@ -178,27 +194,8 @@ func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bi
 		return 0, err
 	}
 	e := relErrF32(got, want)
-	if !plan.halfInputs {
+	if c16 == nil {
 		return e, nil
-	}
-	// The fp16-C variant (the model's fc1) on the same product: its error
-	// beyond the one rounding to fp16 (at most 2⁻¹¹ relative) counts.
-	s.CType = FP16
-	c16, err := upload("coopmat check C16", make([]float64, s.M*s.N), true)
-	if err != nil {
-		return 0, err
-	}
-	r16, err := o.d.NewRecording()
-	if err != nil {
-		return 0, err
-	}
-	defer r16.Release()
-	in := func(b *vk.Buffer) CoopMatInput { return CoopMatInput{Data: b} }
-	if err := o.GemmCoopMat(r16, plan, s, in(ab), in(bb), c16, biasb, nil); err != nil {
-		return 0, err
-	}
-	if err := r16.Run(); err != nil {
-		return 0, err
 	}
 	words := make([]uint32, (s.M*s.N+1)/2)
 	if err := c16.ReadUint32(0, words); err != nil {

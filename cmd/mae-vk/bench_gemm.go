@@ -96,6 +96,11 @@ func runBenchGemm(c *cli.Context) error {
 		}
 	}
 	r, err := o.BenchGemm(s, c.Duration("time"))
+	return printBench(c, r, err)
+}
+
+// printBench prints r as text or, with --json, as JSON, unless err.
+func printBench(c *cli.Context, r ops.BenchResult, err error) error {
 	if err != nil {
 		return err
 	}

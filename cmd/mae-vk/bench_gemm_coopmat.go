@@ -37,14 +37,7 @@ func benchCoopMat(c *cli.Context, o *ops.Ops, s ops.GemmSpec) error {
 			o.Device().Info.Name)
 	}
 	r, err := o.BenchGemmCoopMat(s, plan, c.Duration("time"))
-	if err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return printJSON(r)
-	}
-	fmt.Println(r)
-	return nil
+	return printBench(c, r, err)
 }
 
 // tuneCoopMat times the cooperative-matrix candidates on s in fp16 against
