@@ -28,10 +28,12 @@ type GemmConfig struct {
 	// CoopMat is tuning's choice for fp16 × fp16 products (EnableCoopMat):
 	// "" untuned (PlanCoopMat's plan), "off" (slower here than the family
 	// above), or a cooperative-matrix variant run with workgroups of
-	// CoopWM×CoopWN subgroups.
+	// CoopWM×CoopWN subgroups of CoopFM×CoopFN fragments each.
 	CoopMat string `json:"coopmat,omitempty"`
 	CoopWM  int    `json:"coop_wm,omitempty"`
 	CoopWN  int    `json:"coop_wn,omitempty"`
+	CoopFM  int    `json:"coop_fm,omitempty"`
+	CoopFN  int    `json:"coop_fn,omitempty"`
 }
 
 func (c GemmConfig) String() string {

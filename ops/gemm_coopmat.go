@@ -41,18 +41,34 @@ var coopMatShapes = [][3]int{{16, 16, 16}, {16, 8, 16}}
 const coopMatLanes = 32
 
 // CoopMatPlan is how GemmCoopMat runs on a device: the variant, its
-// fragment shape, and a workgroup of WM×WN subgroups of Lanes invocations.
+// fragment shape, a workgroup of WM×WN subgroups of Lanes invocations,
+// and FM×FN fragments per subgroup (0 counts as 1; at most
+// coopMatFragMax each).
 type CoopMatPlan struct {
 	Variant    string
 	M, N, K    int
 	Lanes      int
 	WM, WN     int
+	FM, FN     int
 	Emulated   bool
 	halfInputs bool
 }
 
+// coopMatFragMax is FRAG_MAX of gemm_coopmat.comp.
+const coopMatFragMax = 2
+
+// frags is FM, FN with 0 read as 1.
+func (p CoopMatPlan) frags() (int, int) { return max(p.FM, 1), max(p.FN, 1) }
+
+// block is the BM×BN block of C one workgroup computes.
+func (p CoopMatPlan) block() (int, int) {
+	fm, fn := p.frags()
+	return p.WM * fm * p.M, p.WN * fn * p.N
+}
+
 func (p CoopMatPlan) String() string {
-	return fmt.Sprintf("%s, %dx%d subgroups of %d", p.Variant, p.WM, p.WN, p.Lanes)
+	fm, fn := p.frags()
+	return fmt.Sprintf("%s, %dx%d subgroups of %d, %dx%d fragments each", p.Variant, p.WM, p.WN, p.Lanes, fm, fn)
 }
 
 // coopMatName is the variant for a fragment shape and a kind ("khr", "nv",
@@ -65,8 +81,9 @@ func coopMatName(shape [3]int, kind string) string {
 // first compiled shape the device lists for fp16 inputs and fp32
 // accumulation (KHR before NV), or, when emulate is set, the emulation of
 // the first compiled shape (fp16 inputs where the device has 16-bit
-// storage, float32 otherwise). The workgroup is the largest of 2×2, 2×1,
-// 1×1 subgroups that fits the device's invocation and shared-memory limits.
+// storage, float32 otherwise). The workgroup is the largest of 2×2
+// subgroups of 2×2 fragments, 2×2, 2×1 and 1×1 subgroups of one fragment
+// that fits the device's invocation and shared-memory limits.
 func (o *Ops) PlanCoopMat(emulate bool) (CoopMatPlan, error) {
 	info := o.d.Info
 	var p CoopMatPlan
@@ -94,8 +111,8 @@ func (o *Ops) PlanCoopMat(emulate bool) (CoopMatPlan, error) {
 		p = CoopMatPlan{Variant: coopMatName(sh, kind), M: sh[0], N: sh[1], K: sh[2], Lanes: coopMatLanes,
 			Emulated: true, halfInputs: kind == "emu"}
 	}
-	for _, w := range [][2]int{{2, 2}, {2, 1}, {1, 1}} {
-		p.WM, p.WN = w[0], w[1]
+	for _, w := range [][4]int{{2, 2, 2, 2}, {2, 2, 1, 1}, {2, 1, 1, 1}, {1, 1, 1, 1}} {
+		p.WM, p.WN, p.FM, p.FN = w[0], w[1], w[2], w[3]
 		if coopMatPlanFits(p, info) {
 			return p, nil
 		}
@@ -149,11 +166,16 @@ func (o *Ops) dispatchCoopMat(r *vk.Recording, plan CoopMatPlan, s GemmSpec, a, 
 		return fmt.Errorf("ops: GemmCoopMat: %w", err)
 	}
 	push, bias, residual := gemmPushFor(s, c, bias, residual)
-	k, err := o.kernel(name, uint32(plan.WM*plan.WN*plan.Lanes), uint32(plan.WM), uint32(plan.WN))
+	fm, fn := plan.frags()
+	if fm > coopMatFragMax || fn > coopMatFragMax {
+		return fmt.Errorf("ops: GemmCoopMat: %v: at most %d fragments per subgroup each way", plan, coopMatFragMax)
+	}
+	k, err := o.kernel(name, uint32(plan.WM*plan.WN*plan.Lanes), uint32(plan.WM), uint32(plan.WN), uint32(fm), uint32(fn))
 	if err != nil {
 		return fmt.Errorf("gemm coopmat %dx%dx%d: %w", s.M, s.N, s.K, err)
 	}
-	groups := vk.Groups{ceilDiv(s.N, plan.WN*plan.N), ceilDiv(s.M, plan.WM*plan.M), s.Batch}
+	bm, bn := plan.block()
+	groups := vk.Groups{ceilDiv(s.N, bn), ceilDiv(s.M, bm), s.Batch}
 	r.Dispatch(k, groups, push, a, b, c, bias, residual)
 	return nil
 }

@@ -98,7 +98,8 @@ func saveCoopMatVerdicts(dir, path string, verdicts map[string]coopMatVerdict) e
 // runCoopMatCheck runs the check product on the device and returns its
 // relative error against ref (+Inf on a NaN).
 func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bias, residual []float64)) (float64, error) {
-	s := GemmSpec{M: 2*plan.WM*plan.M + 3, N: plan.WN*plan.N + 5, K: 3*plan.K + 7, Batch: 1, Alpha: 1,
+	bm, bn := plan.block()
+	s := GemmSpec{M: 2*bm + 3, N: bn + 5, K: 3*plan.K + 7, Batch: 1, Alpha: 1,
 		TransB: true, Bias: true, GELU: true}
 	rng := rand.New(rand.NewPCG(14, 14))
 	fill := func(n int) []float64 {

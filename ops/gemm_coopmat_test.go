@@ -64,7 +64,8 @@ func checkCoopMat(t *testing.T, g *gpu, plan CoopMatPlan, cases []gemmCase) {
 // TestGemmCoopMatEmulated runs the cooperative-matrix GEMM's source,
 // compiled with its subgroup emulation, over the GEMM suite's shapes
 // (every transpose, bias, GELU, residual, beta, a strided batch) on the
-// test device, for each compiled fragment shape and workgroup.
+// test device, for each compiled fragment shape, workgroup and block of
+// fragments per subgroup.
 func TestGemmCoopMatEmulated(t *testing.T) {
 	g := newGPU(t)
 	base, err := g.o.PlanCoopMat(true)
@@ -80,9 +81,10 @@ func TestGemmCoopMatEmulated(t *testing.T) {
 		kind = "emu"
 	}
 	for _, sh := range coopMatShapes {
-		for _, w := range [][2]int{{2, 2}, {1, 2}} {
+		for _, w := range [][4]int{{2, 2, 1, 1}, {1, 2, 2, 2}, {2, 1, 1, 2}} {
 			p := base
-			p.Variant, p.M, p.N, p.K, p.WM, p.WN = coopMatName(sh, kind), sh[0], sh[1], sh[2], w[0], w[1]
+			p.Variant, p.M, p.N, p.K = coopMatName(sh, kind), sh[0], sh[1], sh[2]
+			p.WM, p.WN, p.FM, p.FN = w[0], w[1], w[2], w[3]
 			t.Run(p.String(), func(t *testing.T) { checkCoopMat(t, g, p, cases) })
 		}
 	}

@@ -7,9 +7,15 @@ import (
 	"github.com/mae-vk/mae-vk/vk"
 )
 
-// coopMatWorkgroups are the workgroups of WM×WN subgroups tried, largest
-// first (PlanCoopMat takes the first that fits).
-var coopMatWorkgroups = [][2]int{{2, 2}, {2, 1}, {1, 2}, {1, 1}, {4, 2}, {2, 4}}
+// coopMatWorkgroups are the workgroups of WM×WN subgroups tuning tries,
+// and coopMatFrags the FM×FN fragments per subgroup; the emulation (a
+// test of the machinery, slow to compile on CPU drivers) tries fewer.
+var (
+	coopMatWorkgroups    = [][2]int{{2, 2}, {2, 1}, {1, 2}, {1, 1}, {4, 2}, {2, 4}}
+	coopMatFrags         = [][2]int{{1, 1}, {2, 1}, {1, 2}, {2, 2}}
+	coopMatEmuWorkgroups = [][2]int{{2, 2}, {1, 2}}
+	coopMatEmuFrags      = [][2]int{{1, 1}, {2, 2}}
+)
 
 // coopMatPlanFits reports whether p's workgroup fits the device's
 // invocation and shared-memory limits.
@@ -18,7 +24,7 @@ func coopMatPlanFits(p CoopMatPlan, info vk.DeviceInfo) bool {
 	if p.halfInputs {
 		elem = 2
 	}
-	bm, bn := p.WM*p.M, p.WN*p.N
+	bm, bn := p.block()
 	shared := elem*(bm*p.K+p.K*bn) + 4*bm*bn
 	return p.WM*p.WN*p.Lanes <= info.MaxInvocations && shared <= info.SharedMemoryBytes
 }
@@ -32,10 +38,16 @@ func (o *Ops) CoopMatCandidates(emulate bool) []CoopMatPlan {
 	info := o.d.Info
 	var out []CoopMatPlan
 	add := func(p CoopMatPlan) {
-		for _, w := range coopMatWorkgroups {
-			p.WM, p.WN = w[0], w[1]
-			if coopMatPlanFits(p, info) {
-				out = append(out, p)
+		ws, fs := coopMatWorkgroups, coopMatFrags
+		if p.Emulated {
+			ws, fs = coopMatEmuWorkgroups, coopMatEmuFrags
+		}
+		for _, w := range ws {
+			for _, f := range fs {
+				p.WM, p.WN, p.FM, p.FN = w[0], w[1], f[0], f[1]
+				if coopMatPlanFits(p, info) {
+					out = append(out, p)
+				}
 			}
 		}
 	}
@@ -74,7 +86,7 @@ func (o *Ops) tunedCoopMat(plan CoopMatPlan) (CoopMatPlan, bool) {
 		return plan, false
 	}
 	for _, p := range o.CoopMatCandidates(plan.Emulated) {
-		if p.Variant == o.gemm.CoopMat && p.WM == o.gemm.CoopWM && p.WN == o.gemm.CoopWN {
+		if p.Variant == o.gemm.CoopMat && p.WM == o.gemm.CoopWM && p.WN == o.gemm.CoopWN && p.FM == o.gemm.CoopFM && p.FN == o.gemm.CoopFN {
 			return p, true
 		}
 	}
@@ -103,7 +115,7 @@ func (o *Ops) BenchGemmCoopMat(s GemmSpec, plan CoopMatPlan, budget time.Duratio
 // warning.
 func (o *Ops) TuneCoopMat(s GemmSpec, emulate bool, dir string, budget time.Duration, warn func(string), report func(BenchResult)) (GemmConfig, error) {
 	cfg := o.gemm
-	cfg.CoopMat, cfg.CoopWM, cfg.CoopWN = "off", 0, 0
+	cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN = "off", 0, 0, 0, 0
 	saved := o.coop
 	o.coop = nil
 	s.AType, s.BType = FP16, FP16
@@ -135,7 +147,7 @@ func (o *Ops) TuneCoopMat(s GemmSpec, emulate bool, dir string, budget time.Dura
 			report(r)
 		}
 		if r.MedianMs < bestMs {
-			bestMs, cfg.CoopMat, cfg.CoopWM, cfg.CoopWN = r.MedianMs, p.Variant, p.WM, p.WN
+			bestMs, cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN = r.MedianMs, p.Variant, p.WM, p.WN, p.FM, p.FN
 		}
 	}
 	o.gemm = cfg

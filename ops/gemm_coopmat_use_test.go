@@ -72,8 +72,8 @@ func TestTuneCoopMat(t *testing.T) {
 		t.Fatalf("EnableCoopMat after tuning: %v, %v", on, err)
 	}
 	p, _ := o.CoopMatInUse()
-	if cfg.CoopMat != "off" && (p.Variant != cfg.CoopMat || p.WM != cfg.CoopWM || p.WN != cfg.CoopWN) {
-		t.Errorf("tuned %s %dx%d, in use %v", cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, p)
+	if cfg.CoopMat != "off" && (p.Variant != cfg.CoopMat || p.WM != cfg.CoopWM || p.WN != cfg.CoopWN || p.FM != cfg.CoopFM || p.FN != cfg.CoopFN) {
+		t.Errorf("tuned %+v, in use %v", cfg, p)
 	}
-	t.Logf("tuned: %q %dx%d; in use %v", cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, p)
+	t.Logf("tuned: %+v; in use %v", cfg, p)
 }

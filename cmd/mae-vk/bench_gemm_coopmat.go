@@ -61,7 +61,8 @@ func tuneCoopMat(c *cli.Context, o *ops.Ops, s ops.GemmSpec, report func(ops.Ben
 		return err
 	}
 	if !c.Bool("json") {
-		fmt.Fprintf(os.Stderr, "cooperative matrices for fp16 products: %s %dx%d\n", cfg.CoopMat, cfg.CoopWM, cfg.CoopWN)
+		fmt.Fprintf(os.Stderr, "cooperative matrices for fp16 products: %s, %dx%d subgroups of %dx%d fragments\n",
+			cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN)
 	}
 	return nil
 }
@@ -81,7 +82,7 @@ func checkCoopMatCommand(c *cli.Context, o *ops.Ops) error {
 	if err != nil {
 		return err
 	}
-	var out []coopMatVerdict
+	out := []coopMatVerdict{}
 	failed := 0
 	seen := map[string]bool{}
 	for _, p := range cands {
