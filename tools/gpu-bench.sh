@@ -324,6 +324,13 @@ def cell(v, r, metric):
     return "%.1f img/s (%.1f ms%s)" % (v, ms, extra) if isinstance(ms, (int, float)) else "%.1f img/s" % v
 
 
+def ratio(v, a, fa, b, fb):
+    """v ÷ a formatted by fa, then v ÷ b by fb when there is b; "—" without v or a."""
+    if v is None or not a:
+        return "—"
+    return fa % (v / a) + (fb % (v / b) if b else "")
+
+
 rows = []
 for line in open(os.path.join(out, "workloads.tsv")).read().splitlines():
     key, kind, label, _ = line.split("\t")
@@ -334,35 +341,21 @@ for line in open(os.path.join(out, "workloads.tsv")).read().splitlines():
         vk, vkr = value("vk-" + key, op, metric)
         p32, p32r = value("pt32-" + key, op, metric)
         pam, pamr = value("ptamp-" + key, op, metric)
-        ratio = "—"
-        if vk is not None and p32:
-            ratio = "%.2f×" % (vk / p32)
-            if pam:
-                ratio += " (AMP %.2f×)" % (vk / pam)
-        elif vk is not None and pam:
-            ratio = "AMP %.2f×" % (vk / pam)
-        rows.append((lab, cell(vk, vkr, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), ratio))
+        r = ratio(vk, p32, "%.2f×", pam, " (AMP %.2f×)") if p32 else ratio(vk, pam, "AMP %.2f×", None, "")
+        rows.append((lab, cell(vk, vkr, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), r))
         if kind == "gemm":
             # mae-vk fp16 on cooperative matrices, against cuBLAS fp16 and bf16.
             vcm, vcmr = value("vkcm-" + key, op, metric)
             p16, p16r = value("ptfp16-" + key, op, metric)
-            ratio = "—"
-            if vcm is not None and p16:
-                ratio = "fp16 %.2f×" % (vcm / p16)
-                if pam:
-                    ratio += " (bf16 %.2f×)" % (vcm / pam)
-            rows.append((lab + " [mae-vk coopmat fp16]", cell(vcm, vcmr, metric), "fp16: " + cell(p16, p16r, metric), cell(pam, pamr, metric), ratio))
+            r = ratio(vcm, p16, "fp16 %.2f×", pam, " (bf16 %.2f×)")
+            rows.append((lab + " [mae-vk coopmat fp16]", cell(vcm, vcmr, metric), "fp16: " + cell(p16, p16r, metric), cell(pam, pamr, metric), r))
         if kind != "train":
             continue
         # mae-vk's 16-bit precisions, against PyTorch's bf16 autocast.
         for prec in ("bf16", "fp16"):
             v16, v16r = value("vk%s-%s" % (prec, key), op, metric)
-            ratio = "—"
-            if v16 is not None and pam:
-                ratio = "AMP %.2f×" % (v16 / pam)
-                if vk is not None:
-                    ratio += " (own fp32 %.2f×)" % (v16 / vk)
-            rows.append((lab + " [mae-vk %s]" % prec, cell(v16, v16r, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), ratio))
+            r = ratio(v16, pam, "AMP %.2f×", vk, " (own fp32 %.2f×)")
+            rows.append((lab + " [mae-vk %s]" % prec, cell(v16, v16r, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), r))
 
 tune = load("vk-gemm-tune")
 dev = ""
