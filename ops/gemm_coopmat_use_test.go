@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -76,4 +77,44 @@ func TestTuneCoopMat(t *testing.T) {
 		t.Errorf("tuned %+v, in use %v", cfg, p)
 	}
 	t.Logf("tuned: %+v; in use %v", cfg, p)
+}
+
+// TestEnableCoopMatFallback forces a wrong result in the self-check (a
+// reference 1% off) for the variant EnableCoopMat would use: it then
+// warns once naming the variant, keeps the family out of use, and Gemm's
+// fp16 products run (correctly) on the other families.
+func TestEnableCoopMatFallback(t *testing.T) {
+	g := halfGPU(t)
+	plan, err := g.o.PlanCoopMat(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := func(s GemmSpec, a, b, c, bias, res []float64) {
+		GemmRef(s, a, b, c, bias, res)
+		for i := range c {
+			c[i] *= 1.01
+		}
+	}
+	dir := t.TempDir()
+	if ok, err := New(g.d).checkCoopMat(plan, dir, nil, wrong); ok || err != nil {
+		t.Fatalf("check with a wrong result: %v, %v; want false, nil", ok, err)
+	}
+	var warnings []string
+	warn := func(msg string) { warnings = append(warnings, msg) }
+	for i := 0; i < 2; i++ {
+		if on, err := g.o.EnableCoopMat(CoopMatEmulate, dir, warn); on || err != nil {
+			t.Fatalf("EnableCoopMat after a failed check = %v, %v; want false, nil", on, err)
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], plan.Variant) {
+		t.Fatalf("warnings %q: want one naming %s", warnings, plan.Variant)
+	}
+	if p, on := g.o.CoopMatInUse(); on {
+		t.Fatalf("family in use after a failed check: %v", p)
+	}
+	s := GemmSpec{M: 21, N: 19, K: 18, Batch: 1, Alpha: 1, TransB: true, Bias: true}
+	checkGemmHalf(t, g, GemmConfig{Family: "reg", Local: 3, TM: 4, TN: 8}, []GemmSpec{s}, FP16, FP16, FP32)
+	if n := g.o.CoopMatGemms(); n != 0 {
+		t.Errorf("%d products on the refused family, want 0", n)
+	}
 }
