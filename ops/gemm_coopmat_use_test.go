@@ -89,14 +89,8 @@ func TestEnableCoopMatFallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrong := func(s GemmSpec, a, b, c, bias, res []float64) {
-		GemmRef(s, a, b, c, bias, res)
-		for i := range c {
-			c[i] *= 1.01
-		}
-	}
 	dir := t.TempDir()
-	if ok, err := New(g.d).checkCoopMat(plan, dir, nil, wrong); ok || err != nil {
+	if ok, err := New(g.d).checkCoopMat(plan, dir, nil, wrongGemmRef); ok || err != nil {
 		t.Fatalf("check with a wrong result: %v, %v; want false, nil", ok, err)
 	}
 	var warnings []string
