@@ -154,9 +154,12 @@ func (o *Ops) dispatchCoopMat(r *vk.Recording, plan CoopMatPlan, s GemmSpec, a, 
 	if s.M == 0 || s.N == 0 {
 		return nil
 	}
-	if s.Batch > o.d.Info.MaxWorkgroupCount[2] {
-		// Gemm keeps such batches on its other families (batchChunk).
-		return fmt.Errorf("ops: GemmCoopMat: batch %d above the device's %d workgroups in z", s.Batch, o.d.Info.MaxWorkgroupCount[2])
+	bm, bn := plan.block()
+	groups := vk.Groups{ceilDiv(s.N, bn), ceilDiv(s.M, bm), s.Batch}
+	if c := o.d.Info.MaxWorkgroupCount; groups[0] > c[0] || groups[1] > c[1] || groups[2] > c[2] {
+		// Gemm keeps such products on its other families (grid folding, batchChunk).
+		return fmt.Errorf("ops: GemmCoopMat: %dx%dx%d batch %d needs %v workgroups, above the device's %v",
+			s.M, s.N, s.K, s.Batch, groups, c)
 	}
 	name, err := coopMatVariant(plan, s)
 	if err != nil {
@@ -174,8 +177,6 @@ func (o *Ops) dispatchCoopMat(r *vk.Recording, plan CoopMatPlan, s GemmSpec, a, 
 	if err != nil {
 		return fmt.Errorf("gemm coopmat %dx%dx%d: %w", s.M, s.N, s.K, err)
 	}
-	bm, bn := plan.block()
-	groups := vk.Groups{ceilDiv(s.N, bn), ceilDiv(s.M, bm), s.Batch}
 	r.Dispatch(k, groups, push, a, b, c, bias, residual)
 	return nil
 }

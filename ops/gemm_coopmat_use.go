@@ -91,9 +91,13 @@ func (o *Ops) CoopMatInUse() (CoopMatPlan, bool) {
 func (o *Ops) CoopMatGemms() int { return o.coopGemms }
 
 // coopMatFits reports whether Gemm runs s with the cooperative-matrix
-// family: one is in use, A and B are fp16 (C fp32 or fp16), and the batch
+// family: one is in use, A and B are fp16 (C fp32 or fp16), and the grid
 // fits one dispatch.
 func (o *Ops) coopMatFits(s GemmSpec) bool {
-	return o.coop != nil && s.AType == FP16 && s.BType == FP16 && s.CType != BF16 &&
-		s.Batch <= o.d.Info.MaxWorkgroupCount[2]
+	if o.coop == nil || s.AType != FP16 || s.BType != FP16 || s.CType == BF16 {
+		return false
+	}
+	bm, bn := o.coop.block()
+	c := o.d.Info.MaxWorkgroupCount
+	return ceilDiv(s.N, bn) <= c[0] && ceilDiv(s.M, bm) <= c[1] && s.Batch <= c[2]
 }
