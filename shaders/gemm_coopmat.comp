@@ -24,6 +24,7 @@
 #else
 #define ELEM float
 #endif
+#extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
 #include "gemm_common.glsl"
 #include "coopmat.glsl"
@@ -34,8 +35,11 @@ layout(constant_id = 2) const uint WN = 2;
 layout(constant_id = 3) const uint FM = 1;
 layout(constant_id = 4) const uint FN = 1;
 
-// FRAG_MAX bounds FM and FN: the fragment arrays have a fixed size, the
-// loops run to FM and FN.
+// FRAG_MAX bounds FM and FN: the fragment arrays have a fixed size and the
+// loops over them are unrolled to it, skipping fragments past FM or FN, so
+// that every index into acc is a constant (fragments stay in registers;
+// dynamically indexed local arrays also make llvmpipe, Mesa 22.3, return
+// garbage after some tens of iterations of the K loop).
 #define FRAG_MAX 2u
 
 const uint BM = WM * FM * MS;
@@ -64,7 +68,7 @@ void main() {
 	MAT_ACC acc[FRAG_MAX * FRAG_MAX];
 	MAT_A a;
 	MAT_B b;
-	for (uint f = 0u; f < FM * FN; f++) {
+	[[unroll]] for (uint f = 0u; f < FRAG_MAX * FRAG_MAX; f++) {
 		COOP_FILL(acc[f], 0.0);
 	}
 	for (uint k0 = 0u; k0 < p.K; k0 += KS) {
@@ -93,17 +97,23 @@ void main() {
 		}
 		barrier();
 		// Fragment (fm, fn) of this subgroup: rows (sgM·FM + fm)·MS, columns (sgN·FN + fn)·NS.
-		for (uint fm = 0u; fm < FM; fm++) {
-			COOP_LOAD_A(a, As, (sgM * FM + fm) * MS * KS, KS);
-			for (uint fn = 0u; fn < FN; fn++) {
-				COOP_LOAD_B(b, Bs, (sgN * FN + fn) * NS, BN);
-				COOP_MULADD(acc[fm * FN + fn], a, b);
+		[[unroll]] for (uint fm = 0u; fm < FRAG_MAX; fm++) {
+			if (fm < FM) {
+				COOP_LOAD_A(a, As, (sgM * FM + fm) * MS * KS, KS);
+				[[unroll]] for (uint fn = 0u; fn < FRAG_MAX; fn++) {
+					if (fn < FN) {
+						COOP_LOAD_B(b, Bs, (sgN * FN + fn) * NS, BN);
+						COOP_MULADD(acc[fm * FRAG_MAX + fn], a, b);
+					}
+				}
 			}
 		}
 	}
-	for (uint fm = 0u; fm < FM; fm++) {
-		for (uint fn = 0u; fn < FN; fn++) {
-			COOP_STORE(acc[fm * FN + fn], Cs, (sgM * FM + fm) * MS * BN + (sgN * FN + fn) * NS, BN);
+	[[unroll]] for (uint fm = 0u; fm < FRAG_MAX; fm++) {
+		[[unroll]] for (uint fn = 0u; fn < FRAG_MAX; fn++) {
+			if (fm < FM && fn < FN) {
+				COOP_STORE(acc[fm * FRAG_MAX + fn], Cs, (sgM * FM + fm) * MS * BN + (sgN * FN + fn) * NS, BN);
+			}
 		}
 	}
 	barrier();
