@@ -9,7 +9,8 @@ import (
 // TestGemmHalfCoopMat forces the emulated cooperative-matrix family and
 // runs Gemm's fp16 × fp16 products (C fp32 and fp16) through it: every
 // transpose, bias, GELU, residual, beta, a strided batch, and sizes that
-// are not multiples of the fragment; each product must be recorded by the
+// are not multiples of the fragment, under the default plan and one of
+// 2×2 fragments per subgroup; each product must be recorded by the
 // family (CoopMatGemms) and match GemmRef as TestGemmHalf's do.
 func TestGemmHalfCoopMat(t *testing.T) {
 	g := halfGPU(t)
@@ -18,6 +19,8 @@ func TestGemmHalfCoopMat(t *testing.T) {
 		t.Fatalf("EnableCoopMat(emulate) = %v, %v; want true", on, err)
 	}
 	plan, _ := g.o.CoopMatInUse()
+	frags := plan
+	frags.WM, frags.WN, frags.FM, frags.FN = 1, 2, 2, 2
 	shapes := []GemmSpec{
 		{M: 19, N: 12, K: 8, Batch: 1, Alpha: 1, Bias: true},
 		{M: 37, N: 21, K: 35, Batch: 1, Alpha: 1, TransB: true, Bias: true, Residual: true},
@@ -27,14 +30,17 @@ func TestGemmHalfCoopMat(t *testing.T) {
 		{M: 5, N: 8, K: 12, Batch: 3, StrideA: 64, StrideB: 0, StrideC: 40, Alpha: 1},
 	}
 	cfg := GemmConfig{Family: "reg", Local: 3, TM: 4, TN: 8}
-	for _, ct := range []Precision{FP32, FP16} {
-		t.Run(fmt.Sprintf("%v/C%v", plan, ct), func(t *testing.T) {
-			before := g.o.CoopMatGemms()
-			checkGemmHalf(t, g, cfg, shapes, FP16, FP16, ct)
-			if n := g.o.CoopMatGemms() - before; n != len(shapes) {
-				t.Errorf("%d of %d products ran on the cooperative-matrix family", n, len(shapes))
-			}
-		})
+	for _, p := range []CoopMatPlan{plan, frags} {
+		g.o.coop = &p // the plan in use, as EnableCoopMat would set it
+		for _, ct := range []Precision{FP32, FP16} {
+			t.Run(fmt.Sprintf("%v/C%v", p, ct), func(t *testing.T) {
+				before := g.o.CoopMatGemms()
+				checkGemmHalf(t, g, cfg, shapes, FP16, FP16, ct)
+				if n := g.o.CoopMatGemms() - before; n != len(shapes) {
+					t.Errorf("%d of %d products ran on the cooperative-matrix family", n, len(shapes))
+				}
+			})
+		}
 	}
 	// bf16 and mixed products keep the other families.
 	before := g.o.CoopMatGemms()
