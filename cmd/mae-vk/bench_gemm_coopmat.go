@@ -60,7 +60,11 @@ func tuneCoopMat(c *cli.Context, o *ops.Ops, s ops.GemmSpec, report func(ops.Ben
 	if _, err := o.EnableCoopMat(mode, ops.TuningDir(), warn); err != nil {
 		return err
 	}
-	if !c.Bool("json") {
+	switch {
+	case c.Bool("json"):
+	case cfg.CoopMat == "off":
+		fmt.Fprintln(os.Stderr, "cooperative matrices for fp16 products: off (slower here than the family above)")
+	default:
 		fmt.Fprintf(os.Stderr, "cooperative matrices for fp16 products: %s, %dx%d subgroups of %dx%d fragments\n",
 			cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN)
 	}
