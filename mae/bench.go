@@ -25,6 +25,10 @@ type TrainBench struct {
 	Precision       string      `json:"precision"`
 	Ops             []OpProfile `json:"ops,omitempty"`
 
+	// CoopMat is the cooperative-matrix plan that ran the fp16 products,
+	// when one did (ops.EnableCoopMat).
+	CoopMat string `json:"coopmat,omitempty"`
+
 	// Data-parallel runs only (BenchTrainGroup).
 	Ranks              int       `json:"ranks,omitempty"`
 	RankImagesPerSec   []float64 `json:"rank_images_per_second,omitempty"`
@@ -151,6 +155,9 @@ func BenchTrainGroup(o *ops.Ops, cfg Config, preset string, n, steps int, prec o
 		Dispatches:      st.Dispatches(),
 		GemmConfig:      o.GemmConfig().String(),
 		Precision:       prec.String(),
+	}
+	if p, on := o.CoopMatInUse(); on && o.CoopMatGemms() > 0 {
+		res.CoopMat = p.String()
 	}
 	res.Ops, err = profileStep(st.Recording())
 	if err != nil || g == nil {

@@ -25,6 +25,15 @@ type GemmConfig struct {
 	LX int `json:"lx,omitempty"`
 	LY int `json:"ly,omitempty"`
 	BK int `json:"bk,omitempty"`
+	// CoopMat is tuning's choice for fp16 × fp16 products (EnableCoopMat):
+	// "" untuned (PlanCoopMat's plan), "off" (slower here than the family
+	// above), or a cooperative-matrix variant run with workgroups of
+	// CoopWM×CoopWN subgroups of CoopFM×CoopFN fragments each.
+	CoopMat string `json:"coopmat,omitempty"`
+	CoopWM  int    `json:"coop_wm,omitempty"`
+	CoopWN  int    `json:"coop_wn,omitempty"`
+	CoopFM  int    `json:"coop_fm,omitempty"`
+	CoopFN  int    `json:"coop_fn,omitempty"`
 }
 
 func (c GemmConfig) String() string {
@@ -107,6 +116,10 @@ func (o *Ops) Gemm(r *vk.Recording, s GemmSpec, a, b, c, bias, residual vk.Bindi
 	if s.M == 0 || s.N == 0 {
 		return nil
 	}
+	if o.coopMatFits(s) {
+		o.coopGemms++
+		return o.dispatchCoopMat(r, *o.coop, s, a, b, c, bias, residual)
+	}
 	push, bias, residual := gemmPushFor(s, c, bias, residual)
 	chunk, err := o.batchChunk(s)
 	if err != nil {
@@ -119,15 +132,12 @@ func (o *Ops) Gemm(r *vk.Recording, s GemmSpec, a, b, c, bias, residual vk.Bindi
 		if err != nil {
 			return fmt.Errorf("gemm %dx%dx%d: %w", s.M, s.N, s.K, err)
 		}
-		if b0 == 0 {
-			r.Dispatch(k, groups, push, a, b, c, bias, residual)
-			continue
-		}
 		res := residual
 		if s.Residual {
-			res = advance(residual, b0*s.StrideC)
+			res = skipElems(residual, b0*s.StrideC, FP32)
 		}
-		r.Dispatch(k, groups, push, advance(a, b0*s.StrideA), advance(b, b0*s.StrideB), advance(c, b0*s.StrideC), bias, res)
+		r.Dispatch(k, groups, push, skipElems(a, b0*s.StrideA, s.AType), skipElems(b, b0*s.StrideB, s.BType),
+			skipElems(c, b0*s.StrideC, s.CType), bias, res)
 	}
 	return nil
 }

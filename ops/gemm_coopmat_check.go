@@ -98,7 +98,8 @@ func saveCoopMatVerdicts(dir, path string, verdicts map[string]coopMatVerdict) e
 // runCoopMatCheck runs the check product on the device and returns its
 // relative error against ref (+Inf on a NaN).
 func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bias, residual []float64)) (float64, error) {
-	s := GemmSpec{M: 2*plan.WM*plan.M + 3, N: plan.WN*plan.N + 5, K: 3*plan.K + 7, Batch: 1, Alpha: 1,
+	bm, bn := plan.block()
+	s := GemmSpec{M: 2*bm + 3, N: bn + 5, K: 3*plan.K + 7, Batch: 1, Alpha: 1,
 		TransB: true, Bias: true, GELU: true}
 	rng := rand.New(rand.NewPCG(14, 14))
 	fill := func(n int) []float64 {
@@ -161,14 +162,30 @@ func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bi
 	if err != nil {
 		return 0, err
 	}
+	// With fp16 inputs, the fp16-C variant (the model's fc1) runs the same
+	// product too: its error beyond the one rounding to fp16 (at most 2⁻¹¹
+	// relative) counts.
+	var c16 *vk.Buffer
+	if plan.halfInputs {
+		if c16, err = upload("coopmat check C16", make([]float64, s.M*s.N), true); err != nil {
+			return 0, err
+		}
+	}
 	r, err := o.d.NewRecording()
 	if err != nil {
 		return 0, err
 	}
 	defer r.Release()
-	err = o.GemmCoopMat(r, plan, s, CoopMatInput{Data: ab, F32: !plan.halfInputs}, CoopMatInput{Data: bb, F32: !plan.halfInputs}, cb, biasb, nil)
-	if err != nil {
+	in := func(b *vk.Buffer) CoopMatInput { return CoopMatInput{Data: b, F32: !plan.halfInputs} }
+	if err := o.GemmCoopMat(r, plan, s, in(ab), in(bb), cb, biasb, nil); err != nil {
 		return 0, err
+	}
+	s16 := s
+	s16.CType = FP16
+	if c16 != nil {
+		if err := o.GemmCoopMat(r, plan, s16, in(ab), in(bb), c16, biasb, nil); err != nil {
+			return 0, err
+		}
 	}
 	if err := r.Run(); err != nil {
 		return 0, err
@@ -177,7 +194,22 @@ func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bi
 	if err := cb.ReadFloat32(0, got); err != nil {
 		return 0, err
 	}
-	return relErrF32(got, want), nil
+	e := relErrF32(got, want)
+	if c16 == nil {
+		return e, nil
+	}
+	words := make([]uint32, (s.M*s.N+1)/2)
+	if err := c16.ReadUint32(0, words); err != nil {
+		return 0, err
+	}
+	return max(e, relErrF32(UnpackHalf(FP16, words, s.M*s.N), want)-math.Pow(2, -11)), nil
+}
+
+// CoopMatCheckError runs the self-check product of CheckCoopMat on plan
+// now (no cache) and returns its relative error against GemmRef (+Inf on
+// a NaN); the check passes below 1e-4. For `bench gemm --check-coopmat`.
+func (o *Ops) CoopMatCheckError(plan CoopMatPlan) (float64, error) {
+	return o.runCoopMatCheck(plan, GemmRef)
 }
 
 // relErrF32 is ‖got − want‖₂ / ‖want‖₂, +Inf when got holds a NaN or an

@@ -39,17 +39,11 @@ func TestCoopMatSelfCheckFallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrong := func(s GemmSpec, a, b, c, bias, res []float64) {
-		GemmRef(s, a, b, c, bias, res)
-		for i := range c {
-			c[i] *= 1.01
-		}
-	}
 	var warnings []string
 	warn := func(msg string) { warnings = append(warnings, msg) }
 	dir := t.TempDir()
 	for i := 0; i < 2; i++ {
-		if ok, err := g.o.checkCoopMat(plan, dir, warn, wrong); err != nil || ok {
+		if ok, err := g.o.checkCoopMat(plan, dir, warn, wrongGemmRef); err != nil || ok {
 			t.Fatalf("call %d with a wrong result: %v, %v; want false, nil", i, ok, err)
 		}
 	}
@@ -63,5 +57,13 @@ func TestCoopMatSelfCheckFallback(t *testing.T) {
 	}
 	if len(warnings) != 2 {
 		t.Errorf("%d warnings after a new Ops, want 2", len(warnings))
+	}
+}
+
+// wrongGemmRef is GemmRef 1% off: a self-check against it fails.
+func wrongGemmRef(s GemmSpec, a, b, c, bias, res []float64) {
+	GemmRef(s, a, b, c, bias, res)
+	for i := range c {
+		c[i] *= 1.01
 	}
 }

@@ -64,7 +64,8 @@ func checkCoopMat(t *testing.T, g *gpu, plan CoopMatPlan, cases []gemmCase) {
 // TestGemmCoopMatEmulated runs the cooperative-matrix GEMM's source,
 // compiled with its subgroup emulation, over the GEMM suite's shapes
 // (every transpose, bias, GELU, residual, beta, a strided batch) on the
-// test device, for each compiled fragment shape and workgroup.
+// test device, for each compiled fragment shape, workgroup and block of
+// fragments per subgroup.
 func TestGemmCoopMatEmulated(t *testing.T) {
 	g := newGPU(t)
 	base, err := g.o.PlanCoopMat(true)
@@ -80,9 +81,10 @@ func TestGemmCoopMatEmulated(t *testing.T) {
 		kind = "emu"
 	}
 	for _, sh := range coopMatShapes {
-		for _, w := range [][2]int{{2, 2}, {1, 2}} {
+		for _, w := range [][4]int{{2, 2, 1, 1}, {1, 2, 2, 2}, {2, 1, 1, 2}} {
 			p := base
-			p.Variant, p.M, p.N, p.K, p.WM, p.WN = coopMatName(sh, kind), sh[0], sh[1], sh[2], w[0], w[1]
+			p.Variant, p.M, p.N, p.K = coopMatName(sh, kind), sh[0], sh[1], sh[2]
+			p.WM, p.WN, p.FM, p.FN = w[0], w[1], w[2], w[3]
 			t.Run(p.String(), func(t *testing.T) { checkCoopMat(t, g, p, cases) })
 		}
 	}
@@ -103,5 +105,22 @@ func TestGemmCoopMatNeverChosenWithout(t *testing.T) {
 	}
 	if !errors.Is(err, ErrNoCoopMat) {
 		t.Errorf("no cooperative matrices on %s, but PlanCoopMat(false) = %v, %v", g.d.Info.Name, p, err)
+	}
+	if c := g.o.CoopMatCandidates(false); len(c) != 0 {
+		t.Errorf("no cooperative matrices on %s, but tuning would try %v", g.d.Info.Name, c)
+	}
+	warn := func(msg string) { t.Errorf("unexpected warning: %s", msg) }
+	if on, err := g.o.EnableCoopMat(CoopMatAuto, t.TempDir(), warn); on || err != nil {
+		t.Fatalf("EnableCoopMat(auto) on %s = %v, %v; want false", g.d.Info.Name, on, err)
+	}
+	if p, on := g.o.CoopMatInUse(); on {
+		t.Fatalf("family in use on %s: %v", g.d.Info.Name, p)
+	}
+	if FP16.Supported(g.d.Info) {
+		s := GemmSpec{M: 20, N: 18, K: 17, Batch: 1, Alpha: 1, TransB: true, AType: FP16, BType: FP16}
+		checkGemmHalf(t, g, GemmConfig{Family: "reg", Local: 3, TM: 4, TN: 8}, []GemmSpec{s}, FP16, FP16, FP32)
+		if n := g.o.CoopMatGemms(); n != 0 {
+			t.Errorf("%d fp16 products ran on the cooperative-matrix family of %s, want 0", n, g.d.Info.Name)
+		}
 	}
 }

@@ -18,8 +18,8 @@ func (o *Ops) batchChunk(s GemmSpec) (int, error) {
 	// 16: the vectorised GEMM variants want 16-byte offsets.
 	align := lcm(lcm(max(int(o.d.Info.StorageAlign), 1), max(int(o.d.Info.TexelAlign), 1)), 16)
 	step := 1
-	for _, stride := range []int{s.StrideA, s.StrideB, s.StrideC} {
-		step = lcm(step, align/gcd(4*stride, align))
+	for _, stride := range [][2]int{{s.StrideA, s.AType.Bytes()}, {s.StrideB, s.BType.Bytes()}, {s.StrideC, s.CType.Bytes()}} {
+		step = lcm(step, align/gcd(stride[0]*stride[1], align))
 	}
 	if step > maxZ {
 		return 0, fmt.Errorf("ops: no aligned chunk of at most %d batch entries (strides %d, %d, %d; alignment %d bytes)",
@@ -28,8 +28,20 @@ func (o *Ops) batchChunk(s GemmSpec) (int, error) {
 	return maxZ / step * step, nil
 }
 
+// skipElems is binding b without its first n elements of precision p; b
+// itself when n is 0 (the first chunk of a batch binds what it was given).
+func skipElems(b vk.Binding, n int, p Precision) vk.Binding {
+	if n == 0 {
+		return b
+	}
+	return advanceBytes(b, n*p.Bytes())
+}
+
 // advance is binding b without its first n float32s.
-func advance(b vk.Binding, n int) vk.Binding {
+func advance(b vk.Binding, n int) vk.Binding { return advanceBytes(b, 4*n) }
+
+// advanceBytes is binding b without its first off bytes.
+func advanceBytes(b vk.Binding, off int) vk.Binding {
 	var sp vk.Span
 	switch v := b.(type) {
 	case *vk.Buffer:
@@ -39,7 +51,6 @@ func advance(b vk.Binding, n int) vk.Binding {
 	default:
 		panic(fmt.Sprintf("ops: binding is a %T, want *vk.Buffer or vk.Span", b))
 	}
-	off := 4 * n
 	if off > sp.Size {
 		off = sp.Size
 	}

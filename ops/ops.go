@@ -27,6 +27,10 @@ type Ops struct {
 	// coopWarned holds the cooperative-matrix variants whose failed
 	// self-check has been reported (CheckCoopMat warns once).
 	coopWarned map[string]bool
+	// coop is the cooperative-matrix plan Gemm runs fp16 products with
+	// (EnableCoopMat), nil for none; coopGemms counts those products.
+	coop      *CoopMatPlan
+	coopGemms int
 }
 
 // New returns the ops of device d.

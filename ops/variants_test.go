@@ -34,6 +34,10 @@ func variantsAsked() []string {
 	for _, sh := range coopMatShapes {
 		for _, kind := range []string{"khr", "nv", "emu", "emu32"} {
 			names = append(names, coopMatName(sh, kind))
+			if kind != "emu32" {
+				name, _ := coopMatVariant(CoopMatPlan{Variant: coopMatName(sh, kind), halfInputs: true}, GemmSpec{CType: FP16})
+				names = append(names, name)
+			}
 		}
 	}
 	names = append(names, halfVariantsAsked()...)

@@ -1,18 +1,22 @@
 #version 450
 // gemm_coopmat: the cooperative-matrix GEMM (tensor cores), fp16 A and B,
 // fp32 accumulation, the epilogue of gemm_common.glsl. A workgroup of
-// WM×WN subgroups owns a BM×BN block of C (BM = WM·MS, BN = WN·NS), one
-// MS×NS fragment per subgroup; K advances KS at a time, A and B slices
-// staged in shared memory (row-major, zero outside the matrix, transposes
-// undone while staging), the accumulators written back through shared
-// memory so that the epilogue and the bounds checks stay scalar.
+// WM×WN subgroups owns a BM×BN block of C (BM = WM·FM·MS, BN = WN·FN·NS):
+// each subgroup an FM×FN block of MS×NS fragments, so that one A fragment
+// serves FN products and one B fragment FM; K advances KS at a time, A and
+// B slices staged in shared memory (row-major, zero outside the matrix,
+// transposes undone while staging), the accumulators written back through
+// shared memory so that the epilogue and the bounds checks stay scalar.
+// The host sizes WM, WN, FM, FN so that the staging fits the device's
+// shared memory (ops/gemm_coopmat_tune.go).
 //
 // Defines: MS, NS, KS the fragment shape (one of the device's
 // cooperative-matrix shapes); COOPMAT_EMULATE for the plain-code
 // emulation (coopmat.glsl); COOPMAT_F32_INPUT for float A and B (the
 // emulation on devices without 16-bit storage).
 // Specialization: 0 the workgroup size (WM·WN·subgroup size, or
-// WM·WN·COOP_LANES emulated), 1 WM, 2 WN.
+// WM·WN·COOP_LANES emulated), 1 WM, 2 WN, 3 FM, 4 FN (each at most
+// FRAG_MAX).
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #ifndef COOPMAT_F32_INPUT
 #extension GL_EXT_shader_16bit_storage : require
@@ -20,6 +24,7 @@
 #else
 #define ELEM float
 #endif
+#extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
 #include "gemm_common.glsl"
 #include "coopmat.glsl"
@@ -27,9 +32,18 @@
 layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
 layout(constant_id = 1) const uint WM = 2;
 layout(constant_id = 2) const uint WN = 2;
+layout(constant_id = 3) const uint FM = 1;
+layout(constant_id = 4) const uint FN = 1;
 
-const uint BM = WM * MS;
-const uint BN = WN * NS;
+// FRAG_MAX bounds FM and FN: the fragment arrays have a fixed size and the
+// loops over them are unrolled to it, skipping fragments past FM or FN, so
+// that every index into acc is a constant (fragments stay in registers;
+// dynamically indexed local arrays also make llvmpipe, Mesa 22.3, return
+// garbage after some tens of iterations of the K loop).
+#define FRAG_MAX 2u
+
+const uint BM = WM * FM * MS;
+const uint BN = WN * FN * NS;
 const uint THREADS = gl_WorkGroupSize.x;
 
 layout(std430, set = 0, binding = 0) readonly buffer ABuf { ELEM A[]; };
@@ -51,10 +65,12 @@ void main() {
 	bool transA = (p.flags & GEMM_TRANS_A) != 0u;
 	bool transB = (p.flags & GEMM_TRANS_B) != 0u;
 
-	MAT_ACC acc;
+	MAT_ACC acc[FRAG_MAX * FRAG_MAX];
 	MAT_A a;
 	MAT_B b;
-	COOP_FILL(acc, 0.0);
+	[[unroll]] for (uint f = 0u; f < FRAG_MAX * FRAG_MAX; f++) {
+		COOP_FILL(acc[f], 0.0);
+	}
 	for (uint k0 = 0u; k0 < p.K; k0 += KS) {
 		barrier();
 		// As[m*KS + kk] = A[row0+m, k0+kk]; walk the stored contiguous dimension.
@@ -80,11 +96,26 @@ void main() {
 			Bs[kk * BN + n] = v;
 		}
 		barrier();
-		COOP_LOAD_A(a, As, sgM * MS * KS, KS);
-		COOP_LOAD_B(b, Bs, sgN * NS, BN);
-		COOP_MULADD(acc, a, b);
+		// Fragment (fm, fn) of this subgroup: rows (sgM·FM + fm)·MS, columns (sgN·FN + fn)·NS.
+		[[unroll]] for (uint fm = 0u; fm < FRAG_MAX; fm++) {
+			if (fm < FM) {
+				COOP_LOAD_A(a, As, (sgM * FM + fm) * MS * KS, KS);
+				[[unroll]] for (uint fn = 0u; fn < FRAG_MAX; fn++) {
+					if (fn < FN) {
+						COOP_LOAD_B(b, Bs, (sgN * FN + fn) * NS, BN);
+						COOP_MULADD(acc[fm * FRAG_MAX + fn], a, b);
+					}
+				}
+			}
+		}
 	}
-	COOP_STORE(acc, Cs, sgM * MS * BN + sgN * NS, BN);
+	[[unroll]] for (uint fm = 0u; fm < FRAG_MAX; fm++) {
+		[[unroll]] for (uint fn = 0u; fn < FRAG_MAX; fn++) {
+			if (fm < FM && fn < FN) {
+				COOP_STORE(acc[fm * FRAG_MAX + fn], Cs, (sgM * FM + fm) * MS * BN + (sgN * FN + fn) * NS, BN);
+			}
+		}
+	}
 	barrier();
 	for (uint idx = tid; idx < BM * BN; idx += THREADS) {
 		uint i = row0 + idx / BN, j = col0 + idx % BN;

@@ -69,6 +69,15 @@ func halfVariants() []Variant {
 		forms = append(forms, form{v, "y16", []string{sw}})
 	}
 	var out []Variant
+	for _, v := range variants32 {
+		// The cooperative-matrix GEMM's A and B are binary16 already; its
+		// 16-bit C (the model's fc1 output) is fp16 only, like its inputs.
+		if v.Source == "gemm_coopmat.comp" && !has(v.Defines, "COOPMAT_F32_INPUT") {
+			defs := append(append([]string{}, v.Defines...), "GEMM_C16", halfDefine("fp16"))
+			out = append(out, Variant{Name: v.Name + "_c16_fp16", Source: v.Source, Defines: defs,
+				Push: v.Push, Bindings: v.Bindings, CoopMatKHR: v.CoopMatKHR})
+		}
+	}
 	for _, f := range HalfFormats {
 		out = append(out,
 			Variant{Name: "cast_to_" + f, Source: "cast.comp", Defines: []string{"CAST_TO_HALF", halfDefine(f)}, Push: CastPush{}, Bindings: []Binding{In, Out}},

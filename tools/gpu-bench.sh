@@ -13,15 +13,18 @@
 #
 # Steps (each under its own timeout; a failing one is recorded and the run
 # goes on), in this order so that an overrun starves the least important:
-# setup; (a) devices; (c) GEMM tuning; (e) mae-vk bench train in fp32, bf16
+# setup; (a) devices and the cooperative-matrix self-check of every variant;
+# (c) GEMM tuning (cooperative-matrix candidates included); (e) mae-vk bench train in fp32, bf16
 # and fp16 (--precision); (f) the same
-# step in PyTorch, fp32 without TF32 and bf16 autocast; (c) GEMMs and (d)
-# fused attention fwd+bwd at MAE shapes in mae-vk, then in PyTorch; (b) the
+# step in PyTorch, fp32 without TF32 and bf16 autocast; (c) GEMMs (fp32, and
+# fp16 on the cooperative matrices) and (d) fused attention fwd+bwd at MAE
+# shapes in mae-vk, then in PyTorch (fp32, bf16, and fp16 for GEMMs); (b) the
 # Go test binaries on the real driver; (g) the table.
 #
 # Files in $OUT: gpu-bench.log (everything), steps.tsv (step, status, rc,
 # seconds), env.txt, devices-table.txt, <step>.json|.txt with <step>.err, workloads.tsv,
-# table.md, cache/mae-vk/gemm-*.json (the tuned GEMM shape for this device).
+# table.md, cache/mae-vk/gemm-*.json (the tuned GEMM shape for this device,
+# with its cooperative-matrix choice) and coopmat-*.json (self-check verdicts).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 REPO=$(pwd)
@@ -155,6 +158,9 @@ EOF
 # ---------------------------------------------------------------- (a) devices
 step devices-table.txt 30 ./mae-vk devices
 step devices.json 30 ./mae-vk devices --json
+# Every cooperative-matrix variant against the CPU reference on this driver
+# (fails when one does; none to check on a device without the extension).
+step vk-coopmat-check.json 60 ./mae-vk bench gemm --check-coopmat --json
 
 # Order: the whole-step comparison first (it is the headline), then the ops,
 # then the tests, so that a slow step starves the least important ones.
@@ -166,7 +172,11 @@ each_workload() {
   done 3<"$OUT/workloads.tsv"
 }
 # shellcheck disable=SC2086 # $2 holds flags, split on purpose
-vk_gemm() { step "vk-$1.json" 30 ./mae-vk bench gemm $2 --time 1s --json; }
+vk_gemm() {
+  step "vk-$1.json" 30 ./mae-vk bench gemm $2 --time 1s --json
+  # fp16 A and B on the cooperative matrices (tensor cores), as tuned.
+  step "vkcm-$1.json" 30 ./mae-vk bench gemm $2 --coopmat --time 1s --json
+}
 # shellcheck disable=SC2086
 vk_attention() { step "vk-$1.json" 40 ./mae-vk bench attention $2 --json; }
 # shellcheck disable=SC2086
@@ -184,7 +194,7 @@ pt_train() {
 }
 
 # ---------------------------------------------------------------- (c) GEMM tuning (bench train uses it)
-step vk-gemm-tune.json 90 ./mae-vk bench gemm --tune --m 3328 --n 384 --k 128 --trans-b --time 1s --json
+step vk-gemm-tune.json 120 ./mae-vk bench gemm --tune --m 3328 --n 384 --k 128 --trans-b --time 1s --json
 
 # ---------------------------------------------------------------- (e) mae-vk training step
 each_workload train vk_train
@@ -214,7 +224,10 @@ for line in open(os.path.join(out, "workloads.tsv")):
     key, kind, label, args = line.rstrip("\n").split("\t")
     if kind not in ("gemm", "attention"):
         continue
-    for tag, extra in (("pt32", []), ("ptamp", ["--amp"])):
+    tags = [("pt32", []), ("ptamp", ["--amp"])]
+    if kind == "gemm":  # cuBLAS fp16 beside the cooperative-matrix GEMM
+        tags.append(("ptfp16", ["--amp", "--amp-dtype", "fp16"]))
+    for tag, extra in tags:
         argv = ["op", kind] + shlex.split(args) + ["--device", "cuda", "--time", "0.5", "--json"] + extra
         buf = io.StringIO()
         try:
@@ -244,7 +257,7 @@ done
 
 # ---------------------------------------------------------------- (g) the table
 # Keep only the GEMM tuning in the cache folder (the pipeline cache is large).
-find "$XDG_CACHE_HOME" -type f ! -name 'gemm-*.json' -delete 2>/dev/null
+find "$XDG_CACHE_HOME" -type f ! -name 'gemm-*.json' ! -name 'coopmat-*.json' -delete 2>/dev/null
 find "$XDG_CACHE_HOME" -depth -mindepth 1 -type d -empty -delete 2>/dev/null
 
 log "== table"
@@ -311,6 +324,13 @@ def cell(v, r, metric):
     return "%.1f img/s (%.1f ms%s)" % (v, ms, extra) if isinstance(ms, (int, float)) else "%.1f img/s" % v
 
 
+def ratio(v, a, fa, b, fb):
+    """v ÷ a formatted by fa, then v ÷ b by fb when there is b; "—" without v or a."""
+    if v is None or not a:
+        return "—"
+    return fa % (v / a) + (fb % (v / b) if b else "")
+
+
 rows = []
 for line in open(os.path.join(out, "workloads.tsv")).read().splitlines():
     key, kind, label, _ = line.split("\t")
@@ -321,25 +341,21 @@ for line in open(os.path.join(out, "workloads.tsv")).read().splitlines():
         vk, vkr = value("vk-" + key, op, metric)
         p32, p32r = value("pt32-" + key, op, metric)
         pam, pamr = value("ptamp-" + key, op, metric)
-        ratio = "—"
-        if vk is not None and p32:
-            ratio = "%.2f×" % (vk / p32)
-            if pam:
-                ratio += " (AMP %.2f×)" % (vk / pam)
-        elif vk is not None and pam:
-            ratio = "AMP %.2f×" % (vk / pam)
-        rows.append((lab, cell(vk, vkr, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), ratio))
+        r = ratio(vk, p32, "%.2f×", pam, " (AMP %.2f×)") if p32 else ratio(vk, pam, "AMP %.2f×", None, "")
+        rows.append((lab, cell(vk, vkr, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), r))
+        if kind == "gemm":
+            # mae-vk fp16 on cooperative matrices, against cuBLAS fp16 and bf16.
+            vcm, vcmr = value("vkcm-" + key, op, metric)
+            p16, p16r = value("ptfp16-" + key, op, metric)
+            r = ratio(vcm, p16, "fp16 %.2f×", pam, " (bf16 %.2f×)")
+            rows.append((lab + " [mae-vk coopmat fp16]", cell(vcm, vcmr, metric), "fp16: " + cell(p16, p16r, metric), cell(pam, pamr, metric), r))
         if kind != "train":
             continue
         # mae-vk's 16-bit precisions, against PyTorch's bf16 autocast.
         for prec in ("bf16", "fp16"):
             v16, v16r = value("vk%s-%s" % (prec, key), op, metric)
-            ratio = "—"
-            if v16 is not None and pam:
-                ratio = "AMP %.2f×" % (v16 / pam)
-                if vk is not None:
-                    ratio += " (own fp32 %.2f×)" % (v16 / vk)
-            rows.append((lab + " [mae-vk %s]" % prec, cell(v16, v16r, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), ratio))
+            r = ratio(v16, pam, "AMP %.2f×", vk, " (own fp32 %.2f×)")
+            rows.append((lab + " [mae-vk %s]" % prec, cell(v16, v16r, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), r))
 
 tune = load("vk-gemm-tune")
 dev = ""
@@ -361,8 +377,14 @@ print("GPU: %s" % (dev or "no NVIDIA Vulkan device listed"))
 print("%s" % (torch_info or "PyTorch: no result"))
 if isinstance(tune, dict):
     print("GEMM tuning (3328×384×128 NT): %s, %.0f GFLOP/s" % (tune.get("variant"), tune.get("gflops", 0)))
+check = load("vk-coopmat-check")
+if isinstance(check, list):
+    print("Cooperative-matrix self-check: " + (", ".join("%s %s (%.2g)" % (c.get("variant"), "passed" if c.get("passed") else "FAILED", c.get("rel_err", 0)) for c in check) or "no variant (no extension)"))
+else:
+    print("Cooperative-matrix self-check: %s" % check)
 print()
 print("ratio = mae-vk ÷ PyTorch fp32 (TF32 off); AMP = bf16 autocast (train) or bf16 operands (ops).")
+print("Rows [mae-vk coopmat fp16]: mae-vk bench gemm --coopmat (tensor cores, fp16 in, fp32 out) against PyTorch fp16 (cuBLAS) and bf16.")
 print("Rows [mae-vk bf16/fp16]: mae-vk bench train --precision bf16/fp16, compared with PyTorch AMP and mae-vk fp32.")
 print()
 print("| workload | mae-vk | PyTorch fp32 | PyTorch AMP | ratio |")

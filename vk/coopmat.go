@@ -90,7 +90,11 @@ func (d DeviceInfo) CoopMatSummary() string {
 	if len(shapes) == 0 {
 		return ext + " (no subgroup shapes)"
 	}
-	return ext + " " + strings.Join(shapes, ", ")
+	bf16 := ""
+	if d.BFloat16CoopMat {
+		bf16 = "; bf16 matrices (VK_KHR_shader_bfloat16) listed, unused"
+	}
+	return ext + " " + strings.Join(shapes, ", ") + bf16
 }
 
 // FindCoopMat returns the first subgroup-scope shape of the device's list

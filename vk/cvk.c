@@ -207,12 +207,13 @@ typedef struct feature_chain {
 	VkPhysicalDeviceVulkanMemoryModelFeatures vmm;
 	VkPhysicalDeviceCooperativeMatrixFeaturesKHR cm;
 	VkPhysicalDeviceCooperativeMatrixFeaturesNV cmnv;
+	mvk_shader_bfloat16_features bf16;
 } feature_chain;
 
 // build_feature_chain links the structs the device can understand: 1.2 structs
 // only on 1.2 devices, subgroup size control on 1.3 or with its extension,
-// cooperative matrices with theirs.
-static void build_feature_chain(feature_chain *c, uint32_t api, int ssc_ext, int cm_ext, int cmnv_ext) {
+// cooperative matrices and bfloat16 with theirs.
+static void build_feature_chain(feature_chain *c, uint32_t api, int ssc_ext, int cm_ext, int cmnv_ext, int bf16_ext) {
 	memset(c, 0, sizeof(*c));
 	c->f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
 	c->s16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES;
@@ -223,6 +224,7 @@ static void build_feature_chain(feature_chain *c, uint32_t api, int ssc_ext, int
 	c->vmm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES;
 	c->cm.sType = MVK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR;
 	c->cmnv.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+	c->bf16.sType = MVK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_BFLOAT16_FEATURES_KHR;
 	void **next = &c->f2.pNext;
 	*next = &c->s16;
 	next = &c->s16.pNext;
@@ -247,6 +249,10 @@ static void build_feature_chain(feature_chain *c, uint32_t api, int ssc_ext, int
 	if (cmnv_ext) {
 		*next = &c->cmnv;
 		next = &c->cmnv.pNext;
+	}
+	if (bf16_ext) {
+		*next = &c->bf16;
+		next = &c->bf16.pNext;
 	}
 }
 
@@ -345,9 +351,12 @@ void mvk_query_device(mvk_instance *in, VkPhysicalDevice pd, mvk_device_info *in
 
 	int cm_ext = has_device_extension(in, pd, VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
 	int cmnv_ext = has_device_extension(in, pd, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+	int bf16_ext = has_device_extension(in, pd, MVK_KHR_SHADER_BFLOAT16_EXTENSION_NAME);
 	feature_chain fc;
-	build_feature_chain(&fc, api, ssc_ext, cm_ext, cmnv_ext);
+	build_feature_chain(&fc, api, ssc_ext, cm_ext, cmnv_ext, bf16_ext);
 	in->getFeatures2(pd, &fc.f2);
+	info->bfloat16_type = bf16_ext && fc.bf16.shaderBFloat16Type;
+	info->bfloat16_coopmat = bf16_ext && fc.bf16.shaderBFloat16CooperativeMatrix;
 	info->storage16 = fc.s16.storageBuffer16BitAccess;
 	info->storage8 = fc.s8.storageBuffer8BitAccess;
 	info->float16 = fc.f16i8.shaderFloat16;
@@ -407,7 +416,7 @@ VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_devi
 
 	feature_chain fc;
 	build_feature_chain(&fc, info->api_version, info->subgroup_size_control_ext,
-		info->cooperative_matrix, info->cooperative_matrix_nv);
+		info->cooperative_matrix, info->cooperative_matrix_nv, 0); // bf16: queried, not enabled (no kernel uses it)
 	// Ask for what is there, nothing more.
 	fc.s16.storageBuffer16BitAccess = info->storage16;
 	fc.s8.storageBuffer8BitAccess = info->storage8;

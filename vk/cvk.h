@@ -43,6 +43,19 @@ typedef VkResult (VKAPI_PTR *PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesK
 #define MVK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_KHR
 #endif
 
+// VK_KHR_shader_bfloat16 (headers 1.4.311): its feature struct, declared
+// under mae-vk's own name (values from the Vulkan registry, vk.xml), so
+// that `mae-vk devices` reports bf16 cooperative matrices. Queried only.
+#define MVK_KHR_SHADER_BFLOAT16_EXTENSION_NAME "VK_KHR_shader_bfloat16"
+#define MVK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_BFLOAT16_FEATURES_KHR ((VkStructureType)1000141000)
+typedef struct mvk_shader_bfloat16_features {
+	VkStructureType sType;
+	void *pNext;
+	VkBool32 shaderBFloat16Type;
+	VkBool32 shaderBFloat16DotProduct;
+	VkBool32 shaderBFloat16CooperativeMatrix;
+} mvk_shader_bfloat16_features;
+
 // MVK_MAX_COOPMAT bounds the cooperative-matrix shapes kept per device.
 #define MVK_MAX_COOPMAT 32
 
@@ -120,6 +133,9 @@ typedef struct mvk_device_info {
 	// vulkan_memory_model: glslang declares the Vulkan memory model in
 	// every cooperative-matrix module, so the feature is enabled with it.
 	uint32_t vulkan_memory_model;
+	// bfloat16_type and bfloat16_coopmat: VK_KHR_shader_bfloat16's
+	// shaderBFloat16Type and shaderBFloat16CooperativeMatrix.
+	uint32_t bfloat16_type, bfloat16_coopmat;
 	uint32_t coopmat_count;
 	mvk_coopmat_shape coopmat[MVK_MAX_COOPMAT];
 	uint32_t heap_count;

@@ -81,6 +81,11 @@ type DeviceInfo struct {
 	// VulkanMemoryModel is the feature every cooperative-matrix module
 	// (compiled by glslang) needs; it is enabled when present.
 	VulkanMemoryModel bool `json:"vulkan_memory_model"`
+	// BFloat16 and BFloat16CoopMat are VK_KHR_shader_bfloat16's
+	// shaderBFloat16Type and shaderBFloat16CooperativeMatrix: reported, not
+	// enabled (no kernel is compiled for bf16 cooperative matrices).
+	BFloat16        bool `json:"shader_bfloat16"`
+	BFloat16CoopMat bool `json:"shader_bfloat16_cooperative_matrix"`
 	// CoopMatShapes is the device's cooperative-matrix list (coopmat.go).
 	CoopMatShapes     []CoopMatShape `json:"cooperative_matrix_shapes,omitempty"`
 	TimestampPeriodNs float64        `json:"timestamp_period_ns"`
@@ -143,6 +148,8 @@ func deviceInfoFromC(index int, c *C.mvk_device_info) DeviceInfo {
 		Storage8:            c.storage8 != 0,
 		CooperativeMatrix:   c.cooperative_matrix != 0,
 		CooperativeMatrixNV: c.cooperative_matrix_nv != 0,
+		BFloat16:            c.bfloat16_type != 0,
+		BFloat16CoopMat:     c.bfloat16_coopmat != 0,
 		CoopMatShapes:       coopMatShapesFromC(c),
 		TimestampPeriodNs:   float64(c.timestamp_period),
 		TimestampBits:       int(c.timestamp_bits),

@@ -24,6 +24,9 @@ func benchGemmCommand() *cli.Command {
 			&cli.BoolFlag{Name: "gelu", Usage: "fuse exact GELU (after the bias)"},
 			&cli.BoolFlag{Name: "tune", Usage: "try every kernel shape on this product and store the fastest for this device"},
 			&cli.StringFlag{Name: "variant", Usage: "force a family: reg (CPU-shaped) or tiled (GPU-shaped), default shapes"},
+			&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "storage of A and B: fp32, fp16 or bf16 (C fp32); fp16 products run on cooperative matrices where the device has them (MAEVK_COOPMAT=off: never)"},
+			&cli.BoolFlag{Name: "coopmat", Usage: "time the cooperative-matrix (tensor-core) family, A and B fp16; an error on a device without it (MAEVK_COOPMAT=emulate: its emulation)"},
+			&cli.BoolFlag{Name: "check-coopmat", Usage: "run the self-check of every cooperative-matrix variant this device would use, now, and print each verdict"},
 		}, benchFlags()),
 		Action: runBenchGemm,
 	}
@@ -50,12 +53,26 @@ func runBenchGemm(c *cli.Context) error {
 			return fmt.Errorf("--variant %s: %w", v, err)
 		}
 	}
+	if c.Bool("check-coopmat") {
+		return checkCoopMatCommand(c, o)
+	}
+	prec, err := ops.ParsePrecision(c.String("precision"))
+	if err != nil {
+		return fmt.Errorf("--precision: %w", err)
+	}
+	if !prec.Supported(d.Info) {
+		return fmt.Errorf("--precision %v: %s has no 16-bit storage; use fp32", prec, d.Info.Name)
+	}
 	s := ops.GemmSpec{
 		M: c.Int("m"), N: c.Int("n"), K: c.Int("k"), Batch: c.Int("batch"), Alpha: 1,
 		TransA: c.Bool("trans-a"), TransB: c.Bool("trans-b"), Bias: c.Bool("bias"), GELU: c.Bool("gelu"),
+		AType: prec, BType: prec,
 	}
 	if s.Batch > 1 {
 		s.StrideA, s.StrideB, s.StrideC = s.M*s.K, s.K*s.N, s.M*s.N
+	}
+	if c.Bool("coopmat") {
+		return benchCoopMat(c, o, s)
 	}
 	if c.Bool("tune") {
 		report := func(r ops.BenchResult) {
@@ -67,6 +84,9 @@ func runBenchGemm(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
+		if err := tuneCoopMat(c, o, s, report); err != nil {
+			return err
+		}
 		path, err := o.SaveGemmTuning(ops.TuningDir())
 		if err != nil {
 			return err
@@ -76,6 +96,11 @@ func runBenchGemm(c *cli.Context) error {
 		}
 	}
 	r, err := o.BenchGemm(s, c.Duration("time"))
+	return printBench(c, r, err)
+}
+
+// printBench prints r as text or, with --json, as JSON, unless err.
+func printBench(c *cli.Context, r ops.BenchResult, err error) error {
 	if err != nil {
 		return err
 	}

@@ -58,6 +58,9 @@ func benchTrainIn(c *cli.Context, g *group) error {
 		res.Preset, res.Precision, res.Batch, res.Device, res.ImagesPerSecond, res.MedianStepMs, res.HostMsPerStep,
 		float64(res.PeakDeviceBytes)/(1<<20), res.Dispatches)
 	fmt.Printf("GEMM: %s\n", res.GemmConfig)
+	if res.CoopMat != "" {
+		fmt.Printf("fp16 GEMMs on cooperative matrices: %s\n", res.CoopMat)
+	}
 	for i, p := range res.Ops {
 		if i >= c.Int("top") {
 			break

@@ -46,5 +46,26 @@ func openOpsNamed(c *cli.Context, device string, profile bool) (*vk.Device, *ops
 		d.Close()
 		return nil, nil, err
 	}
+	if err := enableCoopMat(o); err != nil {
+		d.Close()
+		return nil, nil, err
+	}
 	return d, o, nil
+}
+
+// enableCoopMat lets the ops run fp16 GEMMs on the device's cooperative
+// matrices (tensor cores) where it has them and the variant passes its
+// self-check (cached beside the tuning); MAEVK_COOPMAT=off never uses
+// them, MAEVK_COOPMAT=emulate uses their plain-code emulation (tests on
+// software drivers). A failed check warns on stderr once.
+func enableCoopMat(o *ops.Ops) error {
+	mode, err := coopMatMode()
+	if err != nil {
+		return err
+	}
+	warn := func(msg string) { fmt.Fprintln(os.Stderr, "mae-vk: warning:", msg) }
+	if _, err := o.EnableCoopMat(mode, ops.TuningDir(), warn); err != nil {
+		return fmt.Errorf("cooperative-matrix GEMM (MAEVK_COOPMAT=off skips it): %w", err)
+	}
+	return nil
 }

@@ -49,8 +49,11 @@ type deviceJSON struct {
 	// CooperativeMatrixNV and CoopMatShapes: see vk.DeviceInfo.
 	CooperativeMatrixNV bool              `json:"cooperative_matrix_nv"`
 	CoopMatShapes       []vk.CoopMatShape `json:"cooperative_matrix_shapes"`
-	TimestampPeriodNs   float64           `json:"timestamp_period_ns"`
-	DeviceLocalBytes    uint64            `json:"device_local_bytes"`
+	// BFloat16CoopMat: VK_KHR_shader_bfloat16's cooperative matrices
+	// (reported; mae-vk has no bf16 cooperative-matrix kernel).
+	BFloat16CoopMat   bool    `json:"bfloat16_cooperative_matrix"`
+	TimestampPeriodNs float64 `json:"timestamp_period_ns"`
+	DeviceLocalBytes  uint64  `json:"device_local_bytes"`
 	// Precisions are the --precision values the device runs; the first
 	// is its default.
 	Precisions []string `json:"precisions"`
@@ -64,7 +67,7 @@ func printDevicesJSON(infos []vk.DeviceInfo) error {
 			APIVersion: d.APIVersion, SubgroupSize: d.SubgroupSize, MaxInvocations: d.MaxInvocations,
 			SharedMemoryBytes: d.SharedMemoryBytes, Float16: d.Float16, Storage16: d.Storage16, Int8: d.Int8,
 			CooperativeMatrix: d.CooperativeMatrix, CooperativeMatrixNV: d.CooperativeMatrixNV,
-			CoopMatShapes: d.CoopMatShapes, TimestampPeriodNs: d.TimestampPeriodNs,
+			CoopMatShapes: d.CoopMatShapes, BFloat16CoopMat: d.BFloat16CoopMat, TimestampPeriodNs: d.TimestampPeriodNs,
 			DeviceLocalBytes: d.DeviceLocalBytes, Precisions: precisionNames(d),
 		}
 	}

@@ -1,0 +1,89 @@
+package mae
+
+import (
+	"math"
+	"testing"
+
+	"github.com/mae-vk/mae-vk/ops"
+	"github.com/mae-vk/mae-vk/vk/vktest"
+)
+
+// TestCoopMatStepMatchesHalf runs one fp16 training step of micro (4
+// images, one seed) twice: with the plain 16-bit GEMMs and with the
+// cooperative-matrix family forced to its emulation. The loss must agree
+// within 2e-5 (relative) and every gradient within 1e-3 of its tensor's
+// largest element: both accumulate the same fp16 products in fp32, only
+// the order differs, and an fp16-stored activation (fc1, GELU) can round
+// the other way where the fp32 sums differ in their last bits.
+func TestCoopMatStepMatchesHalf(t *testing.T) {
+	d := vktest.Open(t)
+	if !ops.FP16.Supported(d.Info) {
+		t.Skipf("%s has no 16-bit storage", d.Info.Name)
+	}
+	const n = 4
+	cfg, _ := Preset("micro")
+	p, err := Init(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := NewRNG(14)
+	images, mk := randomImages(cfg, n, rng), RandomMasking(cfg, n, rng)
+	step := func(coop bool) (float32, []float32) {
+		o := ops.New(d)
+		if coop {
+			warn := func(msg string) { t.Errorf("unexpected warning: %s", msg) }
+			if on, err := o.EnableCoopMat(ops.CoopMatEmulate, t.TempDir(), warn); err != nil || !on {
+				t.Fatalf("EnableCoopMat(emulate) = %v, %v", on, err)
+			}
+		}
+		m, err := NewModelPrecision(o, cfg, n, ops.FP16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Release()
+		if err := m.SetParams(p); err != nil {
+			t.Fatal(err)
+		}
+		st, err := NewStepper(m, ops.AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.05}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Release()
+		if _, err := st.Submit([][]float32{images}, []Masking{mk}, StepInfo{Step: 1, LR: 0}, 0.9, 0.95, 0); err != nil {
+			t.Fatal(err)
+		}
+		done, err := st.Flush()
+		if err != nil || len(done) != 1 {
+			t.Fatalf("flush: %v, %d steps", err, len(done))
+		}
+		g, err := st.UpdateGradient()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.CoopMatGemms() > 0; got != coop {
+			t.Fatalf("coopmat %v: %d products on the cooperative-matrix family", coop, o.CoopMatGemms())
+		}
+		return done[0].Loss, g
+	}
+	loss, grads := step(false)
+	closs, cgrads := step(true)
+	if rel := math.Abs(float64(closs-loss)) / math.Abs(float64(loss)); !(rel < 2e-5) {
+		t.Errorf("loss %v with cooperative matrices, %v without (relative difference %.3g)", closs, loss, rel)
+	}
+	worst := 0.0
+	for _, tn := range p.Layout.Tensors {
+		if !tn.Trainable {
+			continue
+		}
+		w := make([]float64, tn.Len())
+		for i := range w {
+			w[i] = float64(grads[tn.Offset+i])
+		}
+		e := scaledMaxErr(cgrads[tn.Offset:tn.Offset+tn.Len()], w)
+		worst = max(worst, e)
+		if !(e < 1e-3) {
+			t.Errorf("%s: gradients with and without cooperative matrices differ by %.3g (scaled)", tn.Name, e)
+		}
+	}
+	t.Logf("loss %.6f / %.6f; worst scaled gradient difference %.3g", closs, loss, worst)
+}

@@ -1,0 +1,155 @@
+package ops
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mae-vk/mae-vk/vk"
+)
+
+// coopMatWorkgroups are the workgroups of WM×WN subgroups tuning tries,
+// and coopMatFrags the FM×FN fragments per subgroup; the emulation (a
+// test of the machinery, slow to compile on CPU drivers) tries fewer.
+var (
+	coopMatWorkgroups    = [][2]int{{2, 2}, {2, 1}, {1, 2}, {1, 1}, {4, 2}, {2, 4}}
+	coopMatFrags         = [][2]int{{1, 1}, {2, 1}, {1, 2}, {2, 2}}
+	coopMatEmuWorkgroups = [][2]int{{2, 2}, {1, 2}}
+	coopMatEmuFrags      = [][2]int{{1, 1}, {2, 2}}
+)
+
+// coopMatPlanFits reports whether p's workgroup fits the device's
+// invocation and shared-memory limits.
+func coopMatPlanFits(p CoopMatPlan, info vk.DeviceInfo) bool {
+	elem := 4
+	if p.halfInputs {
+		elem = 2
+	}
+	bm, bn := p.block()
+	shared := elem*(bm*p.K+p.K*bn) + 4*bm*bn
+	return p.WM*p.WN*p.Lanes <= info.MaxInvocations && shared <= info.SharedMemoryBytes
+}
+
+// CoopMatCandidates lists the plans `bench gemm --tune` times: every
+// compiled fragment shape the device lists for fp16 × fp16 + fp32 (every
+// compiled shape emulated, with emulate), each with every workgroup of
+// coopMatWorkgroups that fits the device. None on a device without
+// cooperative matrices unless emulate is set.
+func (o *Ops) CoopMatCandidates(emulate bool) []CoopMatPlan {
+	info := o.d.Info
+	var out []CoopMatPlan
+	add := func(p CoopMatPlan) {
+		ws, fs := coopMatWorkgroups, coopMatFrags
+		if p.Emulated {
+			ws, fs = coopMatEmuWorkgroups, coopMatEmuFrags
+		}
+		for _, w := range ws {
+			for _, f := range fs {
+				p.WM, p.WN, p.FM, p.FN = w[0], w[1], f[0], f[1]
+				if coopMatPlanFits(p, info) {
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	for _, sh := range coopMatShapes {
+		if emulate {
+			kind := "emu32"
+			if info.Storage16 && info.Float16 {
+				kind = "emu"
+			}
+			add(CoopMatPlan{Variant: coopMatName(sh, kind), M: sh[0], N: sh[1], K: sh[2], Lanes: coopMatLanes,
+				Emulated: true, halfInputs: kind == "emu"})
+			continue
+		}
+		if !info.VulkanMemoryModel {
+			break
+		}
+		for _, s := range info.CoopMatShapes {
+			if s.M != sh[0] || s.N != sh[1] || s.K != sh[2] || !s.Subgroup || s.Saturating ||
+				s.A != vk.ComponentFloat16 || s.B != vk.ComponentFloat16 || s.C != vk.ComponentFloat32 || s.Result != vk.ComponentFloat32 {
+				continue
+			}
+			if s.KHR && info.CooperativeMatrix || !s.KHR && info.CooperativeMatrixNV && !info.CooperativeMatrix {
+				kind := map[bool]string{true: "khr", false: "nv"}[s.KHR]
+				add(CoopMatPlan{Variant: coopMatName(sh, kind), M: sh[0], N: sh[1], K: sh[2], Lanes: info.SubgroupSize, halfInputs: true})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// tunedCoopMat is the candidate the tuning stored (GemmConfig.CoopMat), if
+// it is one of this device's candidates of plan's kind.
+func (o *Ops) tunedCoopMat(plan CoopMatPlan) (CoopMatPlan, bool) {
+	if o.gemm.CoopMat == "" || o.gemm.CoopMat == "off" {
+		return plan, false
+	}
+	for _, p := range o.CoopMatCandidates(plan.Emulated) {
+		if p.Variant == o.gemm.CoopMat && p.WM == o.gemm.CoopWM && p.WN == o.gemm.CoopWN && p.FM == o.gemm.CoopFM && p.FN == o.gemm.CoopFN {
+			return p, true
+		}
+	}
+	return plan, false
+}
+
+// BenchGemmCoopMat times s (A and B fp16) with plan.
+func (o *Ops) BenchGemmCoopMat(s GemmSpec, plan CoopMatPlan, budget time.Duration) (BenchResult, error) {
+	saved, savedN := o.coop, o.coopGemms
+	defer func() { o.coop, o.coopGemms = saved, savedN }()
+	o.coop = &plan
+	s.AType, s.BType = FP16, FP16
+	if !o.coopMatFits(s) {
+		return BenchResult{}, fmt.Errorf("ops: bench coopmat: batch %d above the device's z limit", s.Batch)
+	}
+	r, err := o.BenchGemm(s, budget)
+	r.Variant = "coopmat " + plan.String()
+	return r, err
+}
+
+// TuneCoopMat times every cooperative-matrix candidate on s (A and B
+// fp16) against the best fp16 product of the configuration in use, and
+// records the choice in the configuration (GemmConfig.CoopMat: a variant,
+// or "off" when none is faster). Candidates are timed only after they
+// pass the self-check (verdicts in dir); a failed one is skipped with a
+// warning.
+func (o *Ops) TuneCoopMat(s GemmSpec, emulate bool, dir string, budget time.Duration, warn func(string), report func(BenchResult)) (GemmConfig, error) {
+	cfg := o.gemm
+	cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN = "off", 0, 0, 0, 0
+	saved := o.coop
+	o.coop = nil
+	s.AType, s.BType = FP16, FP16
+	plain, err := o.BenchGemm(s, budget)
+	o.coop = saved
+	if err != nil {
+		return o.gemm, fmt.Errorf("tune coopmat: fp16 baseline: %w", err)
+	}
+	if report != nil {
+		report(plain)
+	}
+	bestMs := plain.MedianMs
+	for _, p := range o.CoopMatCandidates(emulate) {
+		if !p.halfInputs {
+			break // float32 emulation: Gemm never hands it fp16 operands
+		}
+		ok, err := o.CheckCoopMat(p, dir, warn)
+		if err != nil {
+			return o.gemm, err
+		}
+		if !ok {
+			continue
+		}
+		r, err := o.BenchGemmCoopMat(s, p, budget)
+		if err != nil {
+			return o.gemm, fmt.Errorf("tune %v: %w", p, err)
+		}
+		if report != nil {
+			report(r)
+		}
+		if r.MedianMs < bestMs {
+			bestMs, cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN = r.MedianMs, p.Variant, p.WM, p.WN, p.FM, p.FN
+		}
+	}
+	o.gemm = cfg
+	return cfg, nil
+}
