@@ -34,6 +34,9 @@ func variantsAsked() []string {
 	for _, sh := range coopMatShapes {
 		for _, kind := range []string{"khr", "nv", "emu", "emu32"} {
 			names = append(names, coopMatName(sh, kind))
+			for pass := range attnPassNames {
+				names = append(names, attnCoopMatName(attnPass(pass), sh, kind))
+			}
 		}
 	}
 	names = append(names, halfVariantsAsked()...)
