@@ -10,11 +10,11 @@ import (
 )
 
 // Cooperative-matrix attention (attention_coopmat_*.comp): the fused
-// attention of Attention and AttentionBackward with the four products
-// Q·Kᵀ, P·V (forward), dO·Vᵀ, dS·K (query pass) and Pᵀ·dO, dSᵀ·Q (key pass)
-// on tensor cores: q, k, v, o and dO in binary16, P and dS rounded to
-// binary16 before their products, float32 accumulation, softmax
-// statistics and outputs. It is planned like GemmCoopMat (PlanCoopMat: the
+// attention of AttentionAs and AttentionBackwardAs at FP16 (the same
+// storage: qkv and O in binary16; dO, lse, D and dqkv in float32) with the
+// products S = Q·Kᵀ, P·V (forward), S, dO·Vᵀ, dS·K (query pass) and Sᵀ,
+// V·dOᵀ, Pᵀ·dO, dSᵀ·Q (key pass) on tensor cores: dO, P and dS rounded to
+// binary16 before their products, float32 accumulation and softmax. It is planned like GemmCoopMat (PlanCoopMat: the
 // device's cooperative-matrix shape, or the emulation) and self-checked
 // like it (CheckAttentionCoopMat) before use.
 
@@ -32,9 +32,9 @@ type AttnCoopMatPlan struct {
 	halfInputs bool
 }
 
-// HalfInputs reports whether the plan's kernels read 16-bit q, k, v, o and
-// dO (false only for the emulation on devices without 16-bit storage,
-// which reads float32 values already rounded to binary16).
+// HalfInputs reports whether the plan's kernels store qkv and O in 16
+// bits (false only for the emulation on devices without 16-bit storage,
+// which holds them as float32 values rounded to binary16).
 func (p AttnCoopMatPlan) HalfInputs() bool { return p.halfInputs }
 
 func (p AttnCoopMatPlan) String() string {
@@ -77,7 +77,7 @@ func attnCoopMatShared(pass attnPass, br, bt, d, elem int) int {
 func (o *Ops) PlanAttentionCoopMat(d int, emulate bool) (AttnCoopMatPlan, error) {
 	base, err := o.PlanCoopMat(emulate)
 	if err != nil {
-		return AttnCoopMatPlan{}, fmt.Errorf("ops: cooperative-matrix attention: %w", err)
+		return AttnCoopMatPlan{}, fmt.Errorf("attention coopmat: %w", err)
 	}
 	p := AttnCoopMatPlan{M: base.M, N: base.N, K: base.K, Kind: base.Variant[strings.LastIndex(base.Variant, "_")+1:],
 		Lanes: base.Lanes, HD: d, Emulated: base.Emulated, halfInputs: base.halfInputs}
@@ -104,8 +104,9 @@ func (o *Ops) PlanAttentionCoopMat(d int, emulate bool) (AttnCoopMatPlan, error)
 	return p, nil
 }
 
-// inputElems is the number of inputs that binding b holds: 16-bit
-// values, or float32 ones for the emulation without 16-bit storage.
+// inputElems is the number of values that binding b holds in the plan's
+// storage for qkv and O: 16-bit, or float32 for the emulation without
+// 16-bit storage.
 func (p AttnCoopMatPlan) inputElems(b vk.Binding) int {
 	if p.halfInputs {
 		return bindingBytes(b) / 2
@@ -135,17 +136,17 @@ func (o *Ops) attnCoopMatDispatch(r *vk.Recording, plan AttnCoopMatPlan, pass at
 	return nil
 }
 
-// AttentionCoopMat records the attention of Attention (same math, same
-// layouts, O and lse in float32) with the cooperative-matrix kernels of
-// plan, reading qkv [B, L, 3, H, d] as binary16 values (float32 when plan
-// is the emulation without 16-bit storage, plan.HalfInputs() false). P is
-// rounded to binary16 before its product with V, and the row sums are
-// those of the rounded P. It panics on the shapes Attention panics on or
-// if a binding is too small.
+// AttentionCoopMat records the attention of AttentionAs at FP16 (same
+// math, same layouts) with the cooperative-matrix kernels of plan: qkv
+// [B, L, 3, H, d] read and O [B, L, H, d] written as binary16 (float32
+// holding binary16 values when plan.HalfInputs() is false: the emulation
+// without 16-bit storage), lse in float32. P is rounded to binary16 before
+// its product with V, and the row sums are those of the rounded P. It
+// panics on the shapes Attention panics on or if a binding is too small.
 func (o *Ops) AttentionCoopMat(r *vk.Recording, plan AttnCoopMatPlan, qkv, out, lse vk.Binding, b, l, h, d int) error {
 	attnCheck("AttentionCoopMat", b, l, h, d)
 	plan.needInput("AttentionCoopMat", "qkv", qkv, b*l*3*h*d)
-	need("AttentionCoopMat", "out", out, b*l*h*d)
+	plan.needInput("AttentionCoopMat", "out", out, b*l*h*d)
 	need("AttentionCoopMat", "lse", lse, b*h*l)
 	if b == 0 {
 		return nil
@@ -156,18 +157,18 @@ func (o *Ops) AttentionCoopMat(r *vk.Recording, plan AttnCoopMatPlan, qkv, out, 
 	return nil
 }
 
-// AttentionBackwardCoopMat records the gradient of AttentionBackward with
-// the cooperative-matrix kernels of plan: qkv, out (O) and dout (dO) in
-// binary16 (float32 when plan.HalfInputs() is false), lse in float32, dqkv
-// and delta (D) written in float32. dS and P are rounded to binary16
-// before their products. Two dispatches, query pass then key pass, each
+// AttentionBackwardCoopMat records the gradient of AttentionBackwardAs at
+// FP16 with the cooperative-matrix kernels of plan: qkv and out (O) in
+// binary16 (float32 when plan.HalfInputs() is false), dout (dO) and lse in
+// float32, dqkv and delta (D) written in float32. dO, dS and P are rounded
+// to binary16 before their products; D = dO·O uses the float32 dO. Two dispatches, query pass then key pass, each
 // output summed by one owner in a fixed order (deterministic). It panics on
 // the shapes Attention panics on or if a binding is too small.
 func (o *Ops) AttentionBackwardCoopMat(r *vk.Recording, plan AttnCoopMatPlan, qkv, out, dout, lse, delta, dqkv vk.Binding, b, l, h, d int) error {
 	attnCheck("AttentionBackwardCoopMat", b, l, h, d)
 	plan.needInput("AttentionBackwardCoopMat", "qkv", qkv, b*l*3*h*d)
 	plan.needInput("AttentionBackwardCoopMat", "out", out, b*l*h*d)
-	plan.needInput("AttentionBackwardCoopMat", "dout", dout, b*l*h*d)
+	need("AttentionBackwardCoopMat", "dout", dout, b*l*h*d)
 	need("AttentionBackwardCoopMat", "lse", lse, b*h*l)
 	need("AttentionBackwardCoopMat", "delta", delta, b*h*l)
 	need("AttentionBackwardCoopMat", "dqkv", dqkv, b*l*3*h*d)

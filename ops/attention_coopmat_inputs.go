@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"math"
+
 	"github.com/mae-vk/mae-vk/vk"
 )
 
@@ -69,4 +71,40 @@ func (in *attnCoopMatInputs) cast(r *vk.Recording, name string, src *vk.Buffer, 
 	}
 	in.bufs = append(in.bufs, dst)
 	return dst, in.o.Cast(r, FP16, true, src, dst, n)
+}
+
+// stored returns a new buffer of n values in the plan's storage for qkv
+// and O (binary16, or float32 for the emulation without 16-bit storage),
+// every one a NaN, so that a value the kernel does not write shows.
+func (in *attnCoopMatInputs) stored(name string, n int) (*vk.Buffer, error) {
+	if !in.half {
+		nan := make([]float64, n)
+		for i := range nan {
+			nan[i] = math.NaN()
+		}
+		return in.float32s(name, nan)
+	}
+	words := make([]uint32, max(1, (n+1)/2))
+	for i := range words {
+		words[i] = 0x7e007e00 // two binary16 quiet NaNs
+	}
+	b, err := in.o.d.NewBuffer(name, 4*len(words))
+	if err != nil {
+		return nil, err
+	}
+	in.bufs = append(in.bufs, b)
+	return b, b.WriteUint32(0, words)
+}
+
+// read returns the first n values of b, held in the plan's storage.
+func (in *attnCoopMatInputs) read(b *vk.Buffer, n int) ([]float32, error) {
+	if !in.half {
+		f := make([]float32, n)
+		return f, b.ReadFloat32(0, f)
+	}
+	words := make([]uint32, (n+1)/2)
+	if err := b.ReadUint32(0, words); err != nil {
+		return nil, err
+	}
+	return UnpackHalf(FP16, words, n), nil
 }

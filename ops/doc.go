@@ -27,27 +27,27 @@
 // # Cooperative-matrix attention (attention_coopmat*.go)
 //
 // AttentionCoopMat and AttentionBackwardCoopMat are the fused attention
-// (Attention, AttentionBackward: same math, layouts and two-pass backward)
-// with its six products on cooperative matrices: q, k, v, o and dO read
-// as binary16 in the float32 kernels' element layout, P and dS rounded to
-// binary16 before their products, float32 accumulation in shared memory,
-// O, lse, D and dqkv written in float32. PlanAttentionCoopMat takes
-// PlanCoopMat's fragment shape and kind (so the same device shape list
-// decides, never an assumed shape) and sizes each pass's workgroup (4, 2
-// or 1 subgroups) from the device's invocation and shared-memory limits;
-// CheckAttentionCoopMat is the per-device, per-driver, per-head-dimension
-// self-check, sharing the GEMM's verdict file and warn-once machinery
-// (coopMatVerdict). `bench attention --variant coopmat|coopmat-emu` times
-// it. The emulated variants (shaders/include/coopmat.glsl) run in the op
-// suite on lavapipe (fp16 inputs) and SwiftShader (float32 inputs rounded
-// to binary16).
+// (same math, layouts and two-pass backward as Attention and
+// AttentionBackward) with its products on cooperative matrices, in the
+// storage of the 16-bit model at fp16: qkv and the attention output O in
+// binary16, dO, lse, D and dqkv in float32; dO, P and dS are rounded to
+// binary16 before their products, accumulation and softmax are float32.
+// PlanAttentionCoopMat takes PlanCoopMat's fragment shape and kind (so
+// the device's shape list decides, never an assumed shape) and sizes each
+// pass's workgroup (4, 2 or 1 subgroups) from the device's invocation and
+// shared-memory limits; CheckAttentionCoopMat is the per-device,
+// per-driver, per-head-dimension self-check, sharing the GEMM's verdict
+// file and warn-once machinery (coopMatVerdict). `bench attention
+// --variant coopmat|coopmat-emu` times it. The emulated variants
+// (shaders/include/coopmat.glsl) run in the op suite on lavapipe (16-bit
+// storage) and SwiftShader (float32 holding binary16 values).
 //
-// Not wired yet: the model's attention still calls Attention and
-// AttentionBackward on float32 qkv. Once the 16-bit activations land, the
-// fp16 path should call PlanAttentionCoopMat(d, false) and
-// CheckAttentionCoopMat once per device (falling back to the cpu or gpu
-// family on an error or a failed check) and hand its 16-bit qkv, attention
-// output and dO to the coopmat calls; AttentionConfig should then list
-// "coopmat" as a family. bf16 (where the device lists bf16 shapes) is not
-// compiled yet.
+// Not wired yet: the model's attention does not call it. With 16-bit
+// activations (AttentionAs / AttentionBackwardAs at FP16: qkv and O
+// binary16, dout float32) the buffers are already what these calls take;
+// the model should plan once per head dimension with
+// PlanAttentionCoopMat(d, false) + CheckAttentionCoopMat (falling back to
+// the cpu or gpu family on an error or a failed check) and call them in
+// place of the As calls at FP16 only (bf16 is not compiled: the device
+// would need bf16 shapes); AttentionConfig should then list "coopmat".
 package ops

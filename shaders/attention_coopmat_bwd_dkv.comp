@@ -1,7 +1,8 @@
 #version 450
 // attention_coopmat_bwd_dkv: second pass of the attention backward with
-// cooperative matrices (the split of attention_bwd_dkv_gpu): 16-bit q, k,
-// v and dO, float32 lse, D, accumulation and dk, dv. A workgroup of WQ
+// cooperative matrices (the split of attention_bwd_dkv_gpu): 16-bit q, k
+// and v, float32 dO (rounded to 16 bits when staged), lse, D, accumulation
+// and dk, dv. A workgroup of WQ
 // subgroups owns BR = WQ·MS key rows of one (sample, head), with their k
 // and v staged in shared memory, and streams queries (q, dO, lse, D) in
 // tiles of BT = KS rows. Per tile, each subgroup computes its rows of
@@ -19,7 +20,7 @@
 #include "attention_coopmat.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer QKV { ELEM qkv[]; };
-layout(std430, set = 0, binding = 1) readonly buffer DOut { ELEM dout[]; };
+layout(std430, set = 0, binding = 1) readonly buffer DOut { float dout[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Lse { float lse[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Delta { float delta[]; };
 layout(std430, set = 0, binding = 4) writeonly buffer DQKV { float dqkv[]; };

@@ -1,7 +1,8 @@
 #version 450
 // attention_coopmat_bwd_dq: first pass of the attention backward with
-// cooperative matrices (the split of attention_bwd_dq_gpu): 16-bit q, k, v,
-// o and dO, float32 accumulation, dq and D written in float32. A workgroup
+// cooperative matrices (the split of attention_bwd_dq_gpu): 16-bit q, k, v
+// and o, float32 dO (rounded to 16 bits for dO·Vᵀ; D = dO·o from the
+// float32 dO), float32 accumulation, dq and D written in float32. A workgroup
 // of WQ subgroups owns BR = WQ·MS query rows of one (sample, head), with
 // their q and dO staged in shared memory, and streams keys and values in
 // tiles of BT = KS rows. Per tile, each subgroup computes its rows of
@@ -19,7 +20,7 @@
 
 layout(std430, set = 0, binding = 0) readonly buffer QKV { ELEM qkv[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Out { ELEM o[]; };
-layout(std430, set = 0, binding = 2) readonly buffer DOut { ELEM dout[]; };
+layout(std430, set = 0, binding = 2) readonly buffer DOut { float dout[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Lse { float lse[]; };
 layout(std430, set = 0, binding = 4) writeonly buffer DQKV { float dqkv[]; };
 layout(std430, set = 0, binding = 5) writeonly buffer Delta { float delta[]; };
@@ -55,7 +56,7 @@ void main() {
 			if (t < p.L) {
 				const uint ra = rowElem(b, t, h);
 				for (uint e = 0u; e < HD; e++) {
-					d += float(Gs[r * HD + e]) * float(o[ra + e]);
+					d += dout[ra + e] * float(o[ra + e]);
 				}
 				l2 = lse[statAt(b, h, t)] * LOG2E;
 				delta[statAt(b, h, t)] = d;

@@ -1,7 +1,7 @@
 #version 450
 // attention_coopmat_fwd: fused multi-head self-attention forward with
 // cooperative matrices (tensor cores): 16-bit q, k, v, float32
-// accumulation, output O and lse in float32 (the layouts of
+// accumulation, O stored in 16 bits and lse in float32 (the layouts of
 // attention_fwd_gpu). A workgroup of WQ subgroups owns BR = WQ·MS query
 // rows of one (sample, head), staged in shared memory; it streams the keys
 // and values in tiles of BT = KS rows. Per tile, each subgroup computes
@@ -21,7 +21,7 @@
 #include "attention_coopmat.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer QKV { ELEM qkv[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Out { float o[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer Out { ELEM o[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Lse { float lse[]; };
 
 shared ELEM Qs[BR * HD];
@@ -100,7 +100,7 @@ void main() {
 		for (uint x = tid; x < BR * HD; x += THREADS) {
 			const uint r = x / HD, t = q0 + r;
 			if (t < p.L) {
-				o[rowElem(b, t, h) + x % HD] = Os[x] / Ls[r];
+				o[rowElem(b, t, h) + x % HD] = TO_ELEM(Os[x] / Ls[r]);
 			}
 		}
 		for (uint r = tid; r < BR; r += THREADS) {

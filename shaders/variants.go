@@ -25,8 +25,9 @@ type Variant struct {
 }
 
 // Variants is the table of every SPIR-V module mae-vk embeds, sorted by
-// name: the fp32 entries below and their 16-bit counterparts
-// (variants_half.go). go generate compiles each entry. See doc.go for
+// name: the fp32 entries below, their 16-bit counterparts
+// (variants_half.go) and the cooperative-matrix attention kernels
+// (variants_coopmat.go). go generate compiles each entry. See doc.go for
 // adding a variant.
 var Variants = withHalfVariants(slices.Concat(variants32, coopMatAttentionVariants()))
 
