@@ -59,17 +59,5 @@ func (o *Ops) BenchAttentionCoopMat(s AttentionBenchSpec, plan AttnCoopMatPlan, 
 			},
 		})
 	}
-	// The backward reads a real forward's O and lse.
-	if err := o.attnBenchRun(cases[0].record); err != nil {
-		return nil, err
-	}
-	var results []BenchResult
-	for _, c := range cases {
-		r, err := o.attnBenchCase(c, budget)
-		if err != nil {
-			return results, fmt.Errorf("bench %s %s (%v): %w", c.res.Op, s, plan, err)
-		}
-		results = append(results, r)
-	}
-	return results, nil
+	return o.attnBenchAll(cases, fmt.Sprintf("%s (%v)", s, plan), budget)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mae-vk/mae-vk/vk"
 )
@@ -244,5 +245,22 @@ func TestAttentionCoopMatSelfCheck(t *testing.T) {
 	}
 	if len(warnings) != 2 {
 		t.Errorf("%d warnings after a new Ops, want 2", len(warnings))
+	}
+}
+
+// TestBenchAttentionCoopMatSmoke runs the benchmark of the emulated
+// cooperative-matrix attention once on a tiny shape: both rows, timed.
+func TestBenchAttentionCoopMatSmoke(t *testing.T) {
+	g := newGPU(t)
+	plan, err := g.o.PlanAttentionCoopMat(16, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := g.o.BenchAttentionCoopMat(AttentionBenchSpec{B: 2, H: 2, L: 9, D: 16, Backward: true}, plan, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || res[0].Op != "attention" || res[1].Op != "attention_bwd" || !(res[0].MedianMs > 0) || res[0].Variant != plan.String() {
+		t.Errorf("results %+v", res)
 	}
 }
