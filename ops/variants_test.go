@@ -34,15 +34,17 @@ func variantsAsked() []string {
 	for _, sh := range coopMatShapes {
 		for _, kind := range []string{"khr", "nv", "emu", "emu32"} {
 			names = append(names, coopMatName(sh, kind))
-			for pass := range attnPassNames {
-				names = append(names, attnCoopMatName(attnPass(pass), sh, kind))
-			}
 		}
 	}
 	names = append(names, halfVariantsAsked()...)
 	for pass := range attnPassNames {
 		p := attnPass(pass)
 		names = append(names, attnName(p, "gpu", false), attnName(p, "cpu", false), attnName(p, "cpu", true))
+		for _, sh := range coopMatShapes {
+			for _, kind := range shaders.CoopMatKinds {
+				names = append(names, attnCoopMatName(p, sh, kind))
+			}
+		}
 	}
 	return names
 }
