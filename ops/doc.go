@@ -50,5 +50,4 @@
 // its weights and activations to GemmCoopMat through CoopMatInput,
 // gated by PlanCoopMat(false) + CheckCoopMat, and `bench gemm --tune`
 // should time it among the candidates.
-
 package ops
