@@ -123,7 +123,13 @@ func (o *Ops) BenchAttention(s AttentionBenchSpec, budget time.Duration) ([]Benc
 			},
 		})
 	}
-	// The backward reads a real forward's O and lse.
+	return o.attnBenchAll(cases, s.String(), budget)
+}
+
+// attnBenchAll runs cases[0], the forward, once (a backward reads a real
+// forward's O and lse), then times every case; what names the shape (and
+// the plan) in errors.
+func (o *Ops) attnBenchAll(cases []attnBenchCase, what string, budget time.Duration) ([]BenchResult, error) {
 	if err := o.attnBenchRun(cases[0].record); err != nil {
 		return nil, err
 	}
@@ -131,7 +137,7 @@ func (o *Ops) BenchAttention(s AttentionBenchSpec, budget time.Duration) ([]Benc
 	for _, c := range cases {
 		r, err := o.attnBenchCase(c, budget)
 		if err != nil {
-			return results, fmt.Errorf("bench %s %s: %w", c.res.Op, s, err)
+			return results, fmt.Errorf("bench %s %s: %w", c.res.Op, what, err)
 		}
 		results = append(results, r)
 	}

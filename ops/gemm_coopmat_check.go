@@ -44,6 +44,22 @@ func (o *Ops) CheckCoopMat(plan CoopMatPlan, dir string, warn func(string)) (boo
 // a test can force a wrong answer.
 func (o *Ops) checkCoopMat(plan CoopMatPlan, dir string, warn func(string),
 	ref func(s GemmSpec, a, b, c, bias, residual []float64)) (bool, error) {
+	return o.coopMatVerdict(plan.Variant, dir, coopMatCheckTol, warn,
+		func() (float64, error) { return o.runCoopMatCheck(plan, ref) },
+		func(relErr float64) string {
+			return fmt.Sprintf("cooperative-matrix GEMM %s failed its self-check on %s (relative error %.3g): using the %s family instead",
+				plan.Variant, o.d.Info.Name, relErr, o.gemm.Family)
+		})
+}
+
+// coopMatVerdict is the self-check machinery of every cooperative-matrix
+// family: the verdict on key (a variant, or a family's variants at one
+// size) for this device and driver version, read from dir or found by
+// run (the relative error against the CPU reference, passing below tol)
+// and stored there; on a failure warn gets message(relErr) once per Ops
+// and key.
+func (o *Ops) coopMatVerdict(key, dir string, tol float64, warn func(string),
+	run func() (float64, error), message func(relErr float64) string) (bool, error) {
 	verdicts := map[string]coopMatVerdict{}
 	path := ""
 	if dir != "" {
@@ -54,28 +70,27 @@ func (o *Ops) checkCoopMat(plan CoopMatPlan, dir string, warn func(string),
 			}
 		}
 	}
-	v, known := verdicts[plan.Variant]
+	v, known := verdicts[key]
 	if !known {
-		e, err := o.runCoopMatCheck(plan, ref)
+		e, err := run()
 		if err != nil {
-			return false, fmt.Errorf("ops: self-check of %s: %w", plan.Variant, err)
+			return false, fmt.Errorf("ops: self-check of %s: %w", key, err)
 		}
-		v = coopMatVerdict{Passed: e < coopMatCheckTol, RelErr: e}
-		verdicts[plan.Variant] = v
+		v = coopMatVerdict{Passed: e < tol, RelErr: e}
+		verdicts[key] = v
 		if path != "" {
 			if err := saveCoopMatVerdicts(dir, path, verdicts); err != nil {
 				return false, err
 			}
 		}
 	}
-	if !v.Passed && !o.coopWarned[plan.Variant] {
+	if !v.Passed && !o.coopWarned[key] {
 		if o.coopWarned == nil {
 			o.coopWarned = map[string]bool{}
 		}
-		o.coopWarned[plan.Variant] = true
+		o.coopWarned[key] = true
 		if warn != nil {
-			warn(fmt.Sprintf("cooperative-matrix GEMM %s failed its self-check on %s (relative error %.3g): using the %s family instead",
-				plan.Variant, o.d.Info.Name, v.RelErr, o.gemm.Family))
+			warn(message(v.RelErr))
 		}
 	}
 	return v.Passed, nil

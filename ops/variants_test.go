@@ -44,6 +44,11 @@ func variantsAsked() []string {
 	for pass := range attnPassNames {
 		p := attnPass(pass)
 		names = append(names, attnName(p, "gpu", false), attnName(p, "cpu", false), attnName(p, "cpu", true))
+		for _, sh := range coopMatShapes {
+			for _, kind := range shaders.CoopMatKinds {
+				names = append(names, attnCoopMatName(p, sh, kind))
+			}
+		}
 	}
 	return names
 }

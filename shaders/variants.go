@@ -1,5 +1,7 @@
 package shaders
 
+import "slices"
+
 // Variant is one SPIR-V module: a GLSL source compiled with defines, and
 // its contract with the Go side (the push-constant struct and the
 // bindings), which TestContract checks against the compiled module.
@@ -23,10 +25,11 @@ type Variant struct {
 }
 
 // Variants is the table of every SPIR-V module mae-vk embeds, sorted by
-// name: the fp32 entries below and their 16-bit counterparts
-// (variants_half.go). go generate compiles each entry. See doc.go for
+// name: the fp32 entries below, their 16-bit counterparts
+// (variants_half.go) and the cooperative-matrix attention kernels
+// (variants_coopmat.go). go generate compiles each entry. See doc.go for
 // adding a variant.
-var Variants = withHalfVariants(variants32)
+var Variants = withHalfVariants(slices.Concat(variants32, coopMatAttentionVariants()))
 
 // variants32 are the fp32 variants; keep them sorted by name.
 var variants32 = []Variant{

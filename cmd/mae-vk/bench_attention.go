@@ -19,7 +19,7 @@ func benchAttentionCommand() *cli.Command {
 			&cli.IntFlag{Name: "head-dim", Value: 32, Usage: "head dimension d"},
 			&cli.BoolFlag{Name: "backward", Usage: "time the backward pass too"},
 			&cli.BoolFlag{Name: "compare", Usage: "also time the unfused forward (GEMM + softmax + GEMM through our own kernels)"},
-			&cli.StringFlag{Name: "variant", Usage: "cpu or gpu family (default: by device type)"},
+			&cli.StringFlag{Name: "variant", Usage: "cpu or gpu family (default: by device type); coopmat (fp16 tensor cores, where the device has them) or coopmat-emu (their plain-code emulation)"},
 		}, benchFlags()),
 		Action: func(c *cli.Context) error {
 			d, o, err := openBenchOps(c, "batch", "heads", "len", "head-dim")
@@ -27,18 +27,25 @@ func benchAttentionCommand() *cli.Command {
 				return err
 			}
 			defer d.Close()
-			if v := c.String("variant"); v != "" {
-				cfg := o.AttentionConfig()
-				if v != cfg.Family {
-					cfg = ops.AttentionConfig{Family: v}
-				}
-				if err := o.SetAttentionConfig(cfg); err != nil {
-					return fmt.Errorf("--variant: %w", err)
-				}
-			}
-			res, err := o.BenchAttention(ops.AttentionBenchSpec{
+			spec := ops.AttentionBenchSpec{
 				B: c.Int("batch"), H: c.Int("heads"), L: c.Int("len"), D: c.Int("head-dim"), Backward: c.Bool("backward"), Compare: c.Bool("compare"),
-			}, c.Duration("time"))
+			}
+			var res []ops.BenchResult
+			switch v := c.String("variant"); v {
+			case "coopmat", "coopmat-emu":
+				res, err = benchAttentionCoopMat(o, v, spec, c.Duration("time"))
+			default:
+				if v != "" {
+					cfg := o.AttentionConfig()
+					if v != cfg.Family {
+						cfg = ops.AttentionConfig{Family: v}
+					}
+					if err := o.SetAttentionConfig(cfg); err != nil {
+						return fmt.Errorf("--variant: %w", err)
+					}
+				}
+				res, err = o.BenchAttention(spec, c.Duration("time"))
+			}
 			if err != nil {
 				return err
 			}

@@ -6,15 +6,18 @@
 //   COOP_FILL(c, v)                 c = v everywhere
 //   COOP_LOAD_A(m, arr, off, ld)    m = arr[off + i*ld + k], row-major
 //   COOP_LOAD_B(m, arr, off, ld)    m = arr[off + k*ld + j], row-major
+//   COOP_LOAD_BT(m, arr, off, ld)   m = arr[off + j*ld + k], column-major
+//                                   (B is the transpose of a row-major tile)
+//   COOP_LOAD_ACC(c, arr, off, ld)  c = arr[off + i*ld + j], row-major
 //   COOP_MULADD(c, a, b)            c = a*b + c
 //   COOP_STORE(c, arr, off, ld)     arr[off + i*ld + j] = c
 //
 // Without COOPMAT_EMULATE they are GL_NV_cooperative_matrix (the KHR module
 // is derived from the SPIR-V by tools/shaderbuild). With it, the same
 // shapes run as plain code on any device: a "subgroup" is COOP_LANES
-// consecutive invocations; every lane holds the whole A and B fragments
-// (read from shared memory) and lane l owns accumulator elements
-// l, l+COOP_LANES, ... in row-major order. No subgroup operation is needed,
+// consecutive invocations; lane l owns accumulator elements l,
+// l+COOP_LANES, ... in row-major order and holds the rows of A and the
+// columns of B they need (read from shared memory). No subgroup operation is needed,
 // so the emulation does not depend on the device's subgroup size.
 #ifndef MAEVK_COOPMAT_GLSL
 #define MAEVK_COOPMAT_GLSL
@@ -30,39 +33,59 @@
 #define COOP_FILL(c, v) c = MAT_ACC(v)
 #define COOP_LOAD_A(m, arr, off, ld) coopMatLoadNV(m, arr, off, ld, false)
 #define COOP_LOAD_B(m, arr, off, ld) coopMatLoadNV(m, arr, off, ld, false)
+#define COOP_LOAD_BT(m, arr, off, ld) coopMatLoadNV(m, arr, off, ld, true)
+#define COOP_LOAD_ACC(c, arr, off, ld) coopMatLoadNV(c, arr, off, ld, false)
 #define COOP_MULADD(c, a, b) c = coopMatMulAddNV(a, b, c)
 #define COOP_STORE(c, arr, off, ld) coopMatStoreNV(c, arr, off, ld, false)
 #define COOP_SUBGROUP gl_SubgroupID
 
 #else
 
+#extension GL_EXT_control_flow_attributes : require
+
 #define COOP_LANES 32u
 #define COOP_SLOTS ((MS * NS + COOP_LANES - 1u) / COOP_LANES)
 #define COOP_LANE (gl_LocalInvocationIndex % COOP_LANES)
 #define COOP_SUBGROUP (gl_LocalInvocationIndex / COOP_LANES)
-#define MAT_A float[MS * KS]
-#define MAT_B float[KS * NS]
+// Row and column of the accumulator element in slot s_ of this lane
+// (clamped inside the fragment for a lane past its end).
+#define COOP_ROW(s_) min((COOP_LANE + (s_) * COOP_LANES) / NS, MS - 1u)
+#define COOP_COL(s_) ((COOP_LANE + (s_) * COOP_LANES) % NS)
+// A lane holds, per slot, the row of A and the column of B that its
+// accumulator element needs. Every index is a constant once the loops are
+// unrolled, so the fragments stay in registers: dynamically indexed local
+// arrays made llvmpipe (Mesa 22.3) return garbage after ~100 iterations
+// of a loop around them.
+#define MAT_A float[COOP_SLOTS * KS]
+#define MAT_B float[COOP_SLOTS * KS]
 #define MAT_ACC float[COOP_SLOTS]
 #define COOP_FILL(c, v) \
-	for (uint s_ = 0u; s_ < COOP_SLOTS; s_++) { c[s_] = (v); }
+	[[unroll]] for (uint s_ = 0u; s_ < COOP_SLOTS; s_++) { c[s_] = (v); }
 #define COOP_LOAD_A(m, arr, off, ld) \
-	for (uint e_ = 0u; e_ < MS * KS; e_++) { m[e_] = float(arr[(off) + (e_ / KS) * (ld) + e_ % KS]); }
+	[[unroll]] for (uint s_ = 0u; s_ < COOP_SLOTS; s_++) { \
+		[[unroll]] for (uint k_ = 0u; k_ < KS; k_++) { m[s_ * KS + k_] = float(arr[(off) + COOP_ROW(s_) * (ld) + k_]); } \
+	}
 #define COOP_LOAD_B(m, arr, off, ld) \
-	for (uint e_ = 0u; e_ < KS * NS; e_++) { m[e_] = float(arr[(off) + (e_ / NS) * (ld) + e_ % NS]); }
+	[[unroll]] for (uint s_ = 0u; s_ < COOP_SLOTS; s_++) { \
+		[[unroll]] for (uint k_ = 0u; k_ < KS; k_++) { m[s_ * KS + k_] = float(arr[(off) + k_ * (ld) + COOP_COL(s_)]); } \
+	}
+#define COOP_LOAD_BT(m, arr, off, ld) \
+	[[unroll]] for (uint s_ = 0u; s_ < COOP_SLOTS; s_++) { \
+		[[unroll]] for (uint k_ = 0u; k_ < KS; k_++) { m[s_ * KS + k_] = float(arr[(off) + COOP_COL(s_) * (ld) + k_]); } \
+	}
+#define COOP_LOAD_ACC(c, arr, off, ld) \
+	[[unroll]] for (uint s_ = 0u; s_ < COOP_SLOTS; s_++) { \
+		if (COOP_LANE + s_ * COOP_LANES < MS * NS) { c[s_] = arr[(off) + COOP_ROW(s_) * (ld) + COOP_COL(s_)]; } \
+	}
 #define COOP_MULADD(c, a, b) \
-	for (uint s_ = 0u; s_ < COOP_SLOTS; s_++) { \
-		uint e_ = COOP_LANE + s_ * COOP_LANES; \
-		if (e_ < MS * NS) { \
-			uint i_ = e_ / NS, j_ = e_ % NS; \
-			float d_ = c[s_]; \
-			for (uint k_ = 0u; k_ < KS; k_++) { d_ = fma(a[i_ * KS + k_], b[k_ * NS + j_], d_); } \
-			c[s_] = d_; \
-		} \
+	[[unroll]] for (uint s_ = 0u; s_ < COOP_SLOTS; s_++) { \
+		float d_ = c[s_]; \
+		[[unroll]] for (uint k_ = 0u; k_ < KS; k_++) { d_ = fma(a[s_ * KS + k_], b[s_ * KS + k_], d_); } \
+		c[s_] = d_; \
 	}
 #define COOP_STORE(c, arr, off, ld) \
-	for (uint s_ = 0u; s_ < COOP_SLOTS; s_++) { \
-		uint e_ = COOP_LANE + s_ * COOP_LANES; \
-		if (e_ < MS * NS) { arr[(off) + (e_ / NS) * (ld) + e_ % NS] = c[s_]; } \
+	[[unroll]] for (uint s_ = 0u; s_ < COOP_SLOTS; s_++) { \
+		if (COOP_LANE + s_ * COOP_LANES < MS * NS) { arr[(off) + COOP_ROW(s_) * (ld) + COOP_COL(s_)] = c[s_]; } \
 	}
 
 #endif
