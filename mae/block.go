@@ -39,6 +39,46 @@ func (e blockEnv) typeOf(b vk.Binding) ops.Precision {
 	return e.prec(b)
 }
 
+// coopAttention is the cooperative-matrix attention plan for b's
+// attention when it runs at fp16 and the ops have the family for sh's head
+// dimension (ops.AttentionCoopMatFor); ok is false otherwise.
+func (e blockEnv) coopAttention(sh stackShape, b *blockActs) (plan ops.AttnCoopMatPlan, ok bool, err error) {
+	if e.typeOf(b.qkv) != ops.FP16 {
+		return plan, false, nil
+	}
+	plan, ok, err = e.o.AttentionCoopMatFor(sh.d / sh.h)
+	if err != nil {
+		return plan, false, fmt.Errorf("%s attention: %w", sh.prefix, err)
+	}
+	return plan, ok, nil
+}
+
+// attention records the attention of a block: O and lse from qkv, on the
+// cooperative-matrix family when coopAttention has it, else AttentionAs.
+func (e blockEnv) attention(r *vk.Recording, sh stackShape, b *blockActs) error {
+	plan, coop, err := e.coopAttention(sh, b)
+	if err != nil {
+		return err
+	}
+	if coop {
+		return e.o.AttentionCoopMat(r, plan, b.qkv, b.o, b.lse, sh.n, sh.s, sh.h, sh.d/sh.h)
+	}
+	return e.o.AttentionAs(r, e.typeOf(b.qkv), b.qkv, b.o, b.lse, sh.n, sh.s, sh.h, sh.d/sh.h)
+}
+
+// attentionBackward records the gradient of attention: dqkv (and the
+// delta scratch) from dout, on the same family as the forward.
+func (e blockEnv) attentionBackward(r *vk.Recording, sh stackShape, b *blockActs, sc *blockScratch) error {
+	plan, coop, err := e.coopAttention(sh, b)
+	if err != nil {
+		return err
+	}
+	if coop {
+		return e.o.AttentionBackwardCoopMat(r, plan, b.qkv, b.o, sc.dout, b.lse, sc.delta, sc.dqkv, sh.n, sh.s, sh.h, sh.d/sh.h)
+	}
+	return e.o.AttentionBackwardAs(r, e.typeOf(b.qkv), b.qkv, b.o, sc.dout, b.lse, sc.delta, sc.dqkv, sh.n, sh.s, sh.h, sh.d/sh.h)
+}
+
 // env is the model's block environment.
 func (m *Model) env() blockEnv {
 	return blockEnv{o: m.o, param: m.param, grad: m.grad, eps: float32(m.Cfg.LNEps), lnWork: m.acts.lnWork, colWork: m.acts.colWork,
@@ -117,7 +157,7 @@ func (e blockEnv) blockForward(r *vk.Recording, sh stackShape, i int, b *blockAc
 	if err := e.linear(r, p+"attn.qkv", b.h1, b.qkv, sh.t, sh.d, 3*sh.d, nil); err != nil {
 		return err
 	}
-	if err := o.AttentionAs(r, e.typeOf(b.qkv), b.qkv, b.o, b.lse, sh.n, sh.s, sh.h, sh.d/sh.h); err != nil {
+	if err := e.attention(r, sh, b); err != nil {
 		return err
 	}
 	if err := e.residualBranch(r, p+"attn.proj", b.o, b.x, b.x2, sh, sh.d, dpScale(dp, false), dp); err != nil {
@@ -201,7 +241,7 @@ func (e blockEnv) blockBackward(r *vk.Recording, sh stackShape, i int, b *blockA
 	if err := e.linearBackward(r, p+"attn.proj", b.o, dAttn, sc.dout, sh.t, sh.d, sh.d); err != nil {
 		return err
 	}
-	if err := o.AttentionBackwardAs(r, e.typeOf(b.qkv), b.qkv, b.o, sc.dout, b.lse, sc.delta, sc.dqkv, sh.n, sh.s, sh.h, sh.d/sh.h); err != nil {
+	if err := e.attentionBackward(r, sh, b, sc); err != nil {
 		return err
 	}
 	if err := e.linearBackward(r, p+"attn.qkv", b.h1, sc.dqkv, sc.dh, sh.t, sh.d, 3*sh.d); err != nil {

@@ -9,12 +9,17 @@ import (
 )
 
 // TestCoopMatStepMatchesHalf runs one fp16 training step of micro (4
-// images, one seed) twice: with the plain 16-bit GEMMs and with the
-// cooperative-matrix family forced to its emulation. The loss must agree
-// within 2e-5 (relative) and every gradient within 1e-3 of its tensor's
-// largest element: both accumulate the same fp16 products in fp32, only
-// the order differs, and an fp16-stored activation (fc1, GELU) can round
-// the other way where the fp32 sums differ in their last bits.
+// images, one seed) twice: with the plain 16-bit GEMMs and attention
+// (AttentionAs) and with the cooperative-matrix family forced to its
+// emulation, GEMMs and attention (micro's head dimensions, 32 and 16, are
+// multiples of the fragments'). Both families must have run the products
+// and every block's forward and backward attention. The loss must agree
+// within 5e-5 (relative) and every gradient within 4e-3 of its tensor's
+// largest element: the GEMMs accumulate the same fp16 products in fp32 in
+// another order (an fp16-stored activation can round the other way), and
+// the cooperative-matrix attention rounds P, dO and dS to binary16 (2⁻¹¹
+// relative each) before their products where AttentionAs keeps them in
+// float32. Seen: 5.4e-6 and 9.8e-4.
 func TestCoopMatStepMatchesHalf(t *testing.T) {
 	d := vktest.Open(t)
 	if !ops.FP16.Supported(d.Info) {
@@ -63,11 +68,17 @@ func TestCoopMatStepMatchesHalf(t *testing.T) {
 		if got := o.CoopMatGemms() > 0; got != coop {
 			t.Fatalf("coopmat %v: %d products on the cooperative-matrix family", coop, o.CoopMatGemms())
 		}
+		// At least the forward and the backward of every block of both
+		// stacks (encoder head dim 32, decoder 16: both multiples of 16).
+		fwd, bwd := o.CoopMatAttentions()
+		if blocks := cfg.EncDepth + cfg.DecDepth; coop && (fwd < blocks || bwd < blocks) || !coop && fwd+bwd != 0 {
+			t.Fatalf("coopmat %v: %d forward and %d backward attentions on the cooperative-matrix family (%d blocks)", coop, fwd, bwd, blocks)
+		}
 		return done[0].Loss, g
 	}
 	loss, grads := step(false)
 	closs, cgrads := step(true)
-	if rel := math.Abs(float64(closs-loss)) / math.Abs(float64(loss)); !(rel < 2e-5) {
+	if rel := math.Abs(float64(closs-loss)) / math.Abs(float64(loss)); !(rel < 5e-5) {
 		t.Errorf("loss %v with cooperative matrices, %v without (relative difference %.3g)", closs, loss, rel)
 	}
 	worst := 0.0
@@ -81,7 +92,7 @@ func TestCoopMatStepMatchesHalf(t *testing.T) {
 		}
 		e := scaledMaxErr(cgrads[tn.Offset:tn.Offset+tn.Len()], w)
 		worst = max(worst, e)
-		if !(e < 1e-3) {
+		if !(e < 4e-3) {
 			t.Errorf("%s: gradients with and without cooperative matrices differ by %.3g (scaled)", tn.Name, e)
 		}
 	}

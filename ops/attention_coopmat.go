@@ -154,6 +154,7 @@ func (o *Ops) AttentionCoopMat(r *vk.Recording, plan AttnCoopMatPlan, qkv, out, 
 	if err := o.attnCoopMatDispatch(r, plan, attnForward, b, l, h, d, qkv, out, lse); err != nil {
 		return fmt.Errorf("attention coopmat B=%d L=%d H=%d d=%d: %w", b, l, h, d, err)
 	}
+	o.coopAttns[0]++
 	return nil
 }
 
@@ -181,5 +182,6 @@ func (o *Ops) AttentionBackwardCoopMat(r *vk.Recording, plan AttnCoopMatPlan, qk
 	if err := o.attnCoopMatDispatch(r, plan, attnDKV, b, l, h, d, qkv, dout, lse, delta, dqkv); err != nil {
 		return fmt.Errorf("attention coopmat backward B=%d L=%d H=%d d=%d: %w", b, l, h, d, err)
 	}
+	o.coopAttns[1]++
 	return nil
 }

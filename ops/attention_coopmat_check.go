@@ -51,6 +51,9 @@ func (o *Ops) checkAttentionCoopMat(plan AttnCoopMatPlan, dir string, warn func(
 // so that each pass is judged on its own.
 func (o *Ops) runAttnCoopMatCheck(plan AttnCoopMatPlan, ref func(qkv []float64, b, l, h, d int) (o, lse []float64)) (float64, error) {
 	b, l, h, d := 2, plan.M+3, 2, plan.HD // short: a wrong key or row weighs more
+	// The check's attentions are not the caller's (CoopMatAttentions).
+	saved := o.coopAttns
+	defer func() { o.coopAttns = saved }()
 	rng := rand.New(rand.NewPCG(14, 15))
 	fill := func(n int, scale float64) []float64 {
 		v := make([]float64, n)

@@ -21,14 +21,18 @@
 // (shaders/include/coopmat.glsl) run in the op suite on lavapipe (16-bit
 // storage) and SwiftShader (float32 holding binary16 values).
 //
-// Not wired yet: the model's attention does not call it. With 16-bit
-// activations (AttentionAs / AttentionBackwardAs at FP16: qkv and O
-// binary16, dout float32) the buffers are already what these calls take;
-// the model should plan once per head dimension with
-// PlanAttentionCoopMat(d, false) + CheckAttentionCoopMat (falling back to
-// the cpu or gpu family on an error or a failed check) and call them in
-// place of the As calls at FP16 only (bf16 is not compiled: the device
-// would need bf16 shapes); AttentionConfig should then list "coopmat".
+// Wiring (attention_coopmat_use.go): when EnableCoopMat has put the
+// family in use (a device with the extension and a passed GEMM check, or
+// MAEVK_COOPMAT=emulate with 16-bit storage), AttentionCoopMatFor plans
+// the attention once per head dimension (PlanAttentionCoopMat, emulated
+// if EnableCoopMat was) and self-checks it (CheckAttentionCoopMat with
+// EnableCoopMat's verdict directory and warn: a failure warns once and
+// the cpu or gpu family stays). The model's blocks (mae/block.go) ask it
+// for every attention stored at FP16 and record AttentionCoopMat /
+// AttentionBackwardCoopMat with the buffers of AttentionAs /
+// AttentionBackwardAs; CoopMatAttentions counts them. bf16 is not
+// compiled (the device would need bf16 shapes). AttentionConfig does not
+// list "coopmat": the switch is EnableCoopMat's, not a family choice.
 //
 // # Cooperative-matrix GEMM (gemm_coopmat*.go)
 //

@@ -82,8 +82,8 @@ func coopMatName(shape [3]int, kind string) string {
 // accumulation (KHR before NV), or, when emulate is set, the emulation of
 // the first compiled shape (fp16 inputs where the device has 16-bit
 // storage, float32 otherwise). The workgroup is the largest of 2×2
-// subgroups of 2×2 fragments (not emulated), 2×2, 2×1 and 1×1 subgroups of
-// one fragment that fits the device's invocation and shared-memory limits.
+// subgroups of 2×2 fragments, 2×2, 2×1 and 1×1 subgroups of one fragment
+// that fits the device's invocation and shared-memory limits.
 func (o *Ops) PlanCoopMat(emulate bool) (CoopMatPlan, error) {
 	info := o.d.Info
 	var p CoopMatPlan
@@ -111,14 +111,10 @@ func (o *Ops) PlanCoopMat(emulate bool) (CoopMatPlan, error) {
 		p = CoopMatPlan{Variant: coopMatName(sh, kind), M: sh[0], N: sh[1], K: sh[2], Lanes: coopMatLanes,
 			Emulated: true, halfInputs: kind == "emu"}
 	}
-	shapes := [][4]int{{2, 2, 2, 2}, {2, 2, 1, 1}, {2, 1, 1, 1}, {1, 1, 1, 1}}
-	if p.Emulated {
-		// One fragment per subgroup: the emulation's fragment arrays are
-		// dynamically indexed, which llvmpipe miscompiles over long K loops
-		// (more fragments, shorter loops); tests pick other blocks themselves.
-		shapes = shapes[1:]
-	}
-	for _, w := range shapes {
+	// The emulation takes the same blocks as real devices: its lanes keep
+	// their data in fixed positions, so 2×2 fragments per subgroup hold
+	// over long K loops on llvmpipe too (TestCoopMatEmulationLongLoopFragments).
+	for _, w := range [][4]int{{2, 2, 2, 2}, {2, 2, 1, 1}, {2, 1, 1, 1}, {1, 1, 1, 1}} {
 		p.WM, p.WN, p.FM, p.FN = w[0], w[1], w[2], w[3]
 		if coopMatPlanFits(p, info) {
 			return p, nil

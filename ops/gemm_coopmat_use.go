@@ -43,8 +43,17 @@ func ParseCoopMatMode(s string) (CoopMatMode, error) {
 	return CoopMatAuto, fmt.Errorf("cooperative-matrix mode %q: want auto, off or emulate", s)
 }
 
+// coopMatUse is the mode, verdict directory and warn function
+// EnableCoopMat was called with.
+type coopMatUse struct {
+	emulate bool
+	dir     string
+	warn    func(string)
+}
+
 // EnableCoopMat decides whether Gemm runs its fp16 × fp16 products (the
-// 16-bit model's forward GEMMs) with the cooperative-matrix family: under
+// 16-bit model's forward GEMMs) with the cooperative-matrix family (and,
+// through AttentionCoopMatFor, whether the fp16 attention does): under
 // mode, it plans the variant (PlanCoopMat, or the configuration tuned by
 // `bench gemm --tune` when it names one), self-checks it once per device
 // and driver version (CheckCoopMat, verdicts kept in dir) and, if it
@@ -52,7 +61,8 @@ func ParseCoopMatMode(s string) (CoopMatMode, error) {
 // families. It reports whether the family is in use; a failed check warns
 // through warn and is not an error.
 func (o *Ops) EnableCoopMat(mode CoopMatMode, dir string, warn func(string)) (bool, error) {
-	o.coop = nil
+	o.coop, o.coopAttn = nil, nil
+	o.coopUse = coopMatUse{emulate: mode == CoopMatEmulate, dir: dir, warn: warn}
 	if mode == CoopMatOff || o.gemm.CoopMat == "off" && mode == CoopMatAuto {
 		return false, nil
 	}

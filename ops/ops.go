@@ -31,6 +31,14 @@ type Ops struct {
 	// (EnableCoopMat), nil for none; coopGemms counts those products.
 	coop      *CoopMatPlan
 	coopGemms int
+	// coopUse is how EnableCoopMat was called (mode, verdict directory,
+	// warn), kept so that the attention family can be planned and checked
+	// per head dimension later (AttentionCoopMatFor); coopAttn caches
+	// that choice per head dimension; coopAttns counts the forward and
+	// backward cooperative-matrix attentions recorded.
+	coopUse   coopMatUse
+	coopAttn  map[int]attnCoopMatChoice
+	coopAttns [2]int
 }
 
 // New returns the ops of device d.
