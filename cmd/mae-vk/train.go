@@ -105,9 +105,11 @@ func trainIn(c *cli.Context, g *group) error {
 	if err != nil {
 		return err
 	}
-	// Nothing is created before the settings are known to be good.
+	// Nothing is created before the settings are known to be good and the
+	// run is known to fit the device's memory.
 	var rd *mae.RunDir
-	if resume := c.String("resume"); resume != "" {
+	resume := c.String("resume")
+	if resume != "" {
 		if rd, cfg, err = resumeRun(c, resume, cfg); err == nil {
 			if err = mae.AdoptGroupSize(&cfg, g.size()); err == nil {
 				err = cfg.Validate()
@@ -115,14 +117,26 @@ func trainIn(c *cli.Context, g *group) error {
 		}
 	} else {
 		cfg.World = g.size()
-		if err = cfg.Validate(); err == nil && g.lead() {
-			if rd, err = mae.NewRunDir(cfg.Out); errors.Is(err, mae.ErrRunExists) {
-				err = fmt.Errorf("--out %s already holds a training run: continue it with --resume %s, or choose another --out", cfg.Out, cfg.Out)
-			}
-		}
+		err = cfg.Validate()
 	}
 	if err != nil {
 		return err
+	}
+	d, o, err := g.openOps(c, false)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := mae.CheckTrainFits(o, cfg); err != nil {
+		return err
+	}
+	if resume == "" && g.lead() {
+		if rd, err = mae.NewRunDir(cfg.Out); errors.Is(err, mae.ErrRunExists) {
+			err = fmt.Errorf("--out %s already holds a training run: continue it with --resume %s, or choose another --out", cfg.Out, cfg.Out)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	if g.lead() {
 		lock, err := rd.Lock()
@@ -137,11 +151,6 @@ func trainIn(c *cli.Context, g *group) error {
 	}
 	ctx, stop := interruptible(c.Context, "finishing the steps in flight and saving a checkpoint")
 	defer stop()
-	d, o, err := g.openOps(c, false)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
 	var hooks []mae.Hook
 	p := &progress{quiet: c.Bool("quiet"), rd: rd, g: g}
 	if g.lead() {

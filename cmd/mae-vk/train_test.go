@@ -222,3 +222,17 @@ func TestTrainBadValues(t *testing.T) {
 		t.Errorf("bad values left %d entries in the working directory", len(ents))
 	}
 }
+
+// TestTrainRefusedForMemoryLeavesNothing: a run the memory plan refuses
+// (vit-b16 at batch 4096) fails with the plan's one line naming the flags
+// that lower it, before the run directory is made.
+func TestTrainRefusedForMemoryLeavesNothing(t *testing.T) {
+	t.Chdir(t.TempDir())
+	_, err := runCLIAll(t, "train", "--preset", "vit-b16", "--augment", "mae", "--batch", "4096", "--out", "run")
+	if err == nil || !strings.Contains(err.Error(), "--batch") || !strings.Contains(err.Error(), "needs") {
+		t.Fatalf("vit-b16 at batch 4096: %v, want the memory plan's refusal", err)
+	}
+	if ents, _ := os.ReadDir("."); len(ents) != 0 {
+		t.Errorf("a refused run left %d entries in the working directory (%s…)", len(ents), ents[0].Name())
+	}
+}
