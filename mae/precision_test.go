@@ -39,6 +39,10 @@ func TestTrainPrecisions(t *testing.T) {
 func TestResolvePrecision(t *testing.T) {
 	noHalf := vk.DeviceInfo{Name: "SwiftShader Device", Type: vk.TypeCPU}
 	gpu := vk.DeviceInfo{Name: "GPU", Type: vk.TypeDiscrete, Storage16: true}
+	tensorCores := gpu
+	tensorCores.Name, tensorCores.VulkanMemoryModel, tensorCores.CooperativeMatrix = "GPU with fp16 matrices", true, true
+	tensorCores.CoopMatShapes = []vk.CoopMatShape{{M: 16, N: 16, K: 16, A: vk.ComponentFloat16, B: vk.ComponentFloat16,
+		C: vk.ComponentFloat32, Result: vk.ComponentFloat32, Subgroup: true, KHR: true}}
 	for _, c := range []struct {
 		flag   string
 		info   vk.DeviceInfo
@@ -47,6 +51,8 @@ func TestResolvePrecision(t *testing.T) {
 	}{
 		{"", noHalf, ops.FP32, false},
 		{"", gpu, ops.BF16, false},
+		{"", tensorCores, ops.FP16, false},
+		{"bf16", tensorCores, ops.BF16, false},
 		{"fp16", noHalf, ops.FP32, true},
 		{"bf16", noHalf, ops.FP32, true},
 		{"FP16", gpu, ops.FP16, false},

@@ -77,9 +77,37 @@ func coopMatName(shape [3]int, kind string) string {
 	return fmt.Sprintf("gemm_coopmat_%dx%dx%d_%s", shape[0], shape[1], shape[2], kind)
 }
 
+// listedCoopMat is the device's shape for inputs of type in and fp32
+// accumulation that the kernels are compiled for: the first of
+// coopMatShapes (the order of preference) that the device lists, whatever
+// order it lists them in.
+func listedCoopMat(info vk.DeviceInfo, in vk.ComponentType) (vk.CoopMatShape, bool) {
+	listed := info.UsableCoopMats(in, vk.ComponentFloat32)
+	for _, sh := range coopMatShapes {
+		for _, s := range listed {
+			if sh == [3]int{s.M, s.N, s.K} {
+				return s, true
+			}
+		}
+	}
+	return vk.CoopMatShape{}, false
+}
+
+// CoopMatListed reports whether the device lists a cooperative-matrix
+// shape the kernels are compiled for with p inputs and fp32 accumulation
+// (only fp16 has kernels so far). The variant still has to pass its
+// self-check (EnableCoopMat) before Gemm uses it.
+func CoopMatListed(info vk.DeviceInfo, p Precision) bool {
+	if p != FP16 {
+		return false
+	}
+	_, ok := listedCoopMat(info, vk.ComponentFloat16)
+	return ok
+}
+
 // PlanCoopMat chooses the cooperative-matrix variant for the device: the
-// first compiled shape the device lists for fp16 inputs and fp32
-// accumulation (KHR before NV), or, when emulate is set, the emulation of
+// preferred compiled shape the device lists for fp16 inputs and fp32
+// accumulation (listedCoopMat; KHR before NV), or, when emulate is set, the emulation of
 // the first compiled shape (fp16 inputs where the device has 16-bit
 // storage, float32 otherwise). The workgroup is the largest of 2×2
 // subgroups of 2×2 fragments, 2×2, 2×1 and 1×1 subgroups of one fragment
@@ -87,17 +115,13 @@ func coopMatName(shape [3]int, kind string) string {
 func (o *Ops) PlanCoopMat(emulate bool) (CoopMatPlan, error) {
 	info := o.d.Info
 	var p CoopMatPlan
-	if s, ok := info.FindCoopMat(vk.ComponentFloat16, vk.ComponentFloat32); ok && !emulate {
-		for _, sh := range coopMatShapes {
-			if sh == [3]int{s.M, s.N, s.K} {
-				kind := "nv"
-				if s.KHR {
-					kind = "khr"
-				}
-				p = CoopMatPlan{Variant: coopMatName(sh, kind), M: sh[0], N: sh[1], K: sh[2], Lanes: info.SubgroupSize, halfInputs: true}
-				break
-			}
+	if s, ok := listedCoopMat(info, vk.ComponentFloat16); ok && !emulate {
+		sh := [3]int{s.M, s.N, s.K}
+		kind := "nv"
+		if s.KHR {
+			kind = "khr"
 		}
+		p = CoopMatPlan{Variant: coopMatName(sh, kind), M: sh[0], N: sh[1], K: sh[2], Lanes: info.SubgroupSize, halfInputs: true}
 	}
 	if p.Variant == "" {
 		if !emulate {

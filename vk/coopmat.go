@@ -97,22 +97,32 @@ func (d DeviceInfo) CoopMatSummary() string {
 	return ext + " " + strings.Join(shapes, ", ") + bf16
 }
 
-// FindCoopMat returns the first subgroup-scope shape of the device's list
-// with the given component types (A and B in, C and result accumulate),
-// on the extension the device prefers (KHR over NV); ok is false when the
-// device lists none or lacks the Vulkan memory model, so a
+// FindCoopMat returns the first shape UsableCoopMats lists for the given
+// component types; ok is false when it lists none, so a
 // cooperative-matrix kernel is never chosen there.
 func (d DeviceInfo) FindCoopMat(in, acc ComponentType) (CoopMatShape, bool) {
-	if !d.VulkanMemoryModel {
-		return CoopMatShape{}, false
+	if s := d.UsableCoopMats(in, acc); len(s) > 0 {
+		return s[0], true
 	}
+	return CoopMatShape{}, false
+}
+
+// UsableCoopMats lists, in the device's order, the subgroup-scope shapes
+// with the given component types (A and B in, C and result accumulate) on
+// the extension the device prefers (KHR over NV): none when the device
+// lacks the Vulkan memory model.
+func (d DeviceInfo) UsableCoopMats(in, acc ComponentType) []CoopMatShape {
+	if !d.VulkanMemoryModel {
+		return nil
+	}
+	var out []CoopMatShape
 	for _, s := range d.CoopMatShapes {
 		if s.Subgroup && !s.Saturating && s.A == in && s.B == in && s.C == acc && s.Result == acc &&
 			(s.KHR && d.CooperativeMatrix || !s.KHR && d.CooperativeMatrixNV && !d.CooperativeMatrix) {
-			return s, true
+			out = append(out, s)
 		}
 	}
-	return CoopMatShape{}, false
+	return out
 }
 
 func coopMatShapesFromC(c *C.mvk_device_info) []CoopMatShape {
