@@ -78,7 +78,7 @@ func BenchTrainGroup(o *ops.Ops, cfg Config, preset string, n, steps int, prec o
 		return nil, configErrorf("Steps", steps, "need at least 1")
 	}
 	d := o.Device()
-	plan, err := PlanRun(d, cfg, n, 1, StorageBytesOf(prec))
+	plan, err := PlanRun(d, cfg, n, 1, StorageBytesFor(o, prec))
 	if err != nil {
 		return nil, err
 	}

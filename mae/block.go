@@ -21,6 +21,10 @@ type blockEnv struct {
 	// nil: everything fp32 in param.
 	weight func(name string) (vk.Span, ops.Precision)
 	prec   func(b vk.Binding) ops.Precision
+	// dy16, when not nil, is where linearBackward casts an output
+	// gradient to the compute precision for its products with 16-bit
+	// operands (activations.dy16).
+	dy16 *vk.Buffer
 }
 
 // weightOf is the GEMM operand of the weight tensor name and its precision.
@@ -82,7 +86,7 @@ func (e blockEnv) attentionBackward(r *vk.Recording, sh stackShape, b *blockActs
 // env is the model's block environment.
 func (m *Model) env() blockEnv {
 	return blockEnv{o: m.o, param: m.param, grad: m.grad, eps: float32(m.Cfg.LNEps), lnWork: m.acts.lnWork, colWork: m.acts.colWork,
-		weight: m.weight, prec: m.typeOf}
+		weight: m.weight, prec: m.typeOf, dy16: m.acts.dy16}
 }
 
 func (m *Model) linear(r *vk.Recording, name string, x, y vk.Binding, rows, in, out int, residual vk.Binding) error {
@@ -116,9 +120,33 @@ func (e blockEnv) linear(r *vk.Recording, name string, x, y vk.Binding, rows, in
 // linearBackward records, for y = x·Wᵀ + b with dy [rows, out]:
 //
 //	dW = dyᵀ·x,  db = Σ_rows dy,  dx = dy·W   (dx skipped when nil)
+//
+// With e.dy16 the products whose other operand (x or W) is 16-bit read
+// dy cast to that precision into e.dy16, so that both their operands are
+// 16-bit and they run on the cooperative-matrix family; the loss scale
+// keeps fp16 gradients in range, and an overflow reaches the fp32
+// gradients as inf and skips the step (lossscale.go).
 func (e blockEnv) linearBackward(r *vk.Recording, name string, x, dy, dx vk.Binding, rows, in, out int) error {
-	dw := ops.GemmSpec{M: out, N: in, K: rows, Batch: 1, Alpha: 1, TransA: true, BType: e.typeOf(x)}
-	if err := e.o.Gemm(r, dw, dy, x, e.grad(name+".weight"), nil, nil); err != nil {
+	w, wType := e.weightOf(name + ".weight")
+	xType := e.typeOf(x)
+	dyW, dyWType, dyX, dyXType := dy, ops.FP32, dy, ops.FP32
+	if e.dy16 != nil && (xType.Half() || dx != nil && wType.Half()) {
+		p := wType
+		if xType.Half() {
+			p = xType
+		}
+		if err := e.o.Cast(r, p, true, dy, e.dy16, rows*out); err != nil {
+			return fmt.Errorf("%s output gradient to %v: %w", name, p, err)
+		}
+		if xType == p {
+			dyW, dyWType = e.dy16, p
+		}
+		if wType == p {
+			dyX, dyXType = e.dy16, p
+		}
+	}
+	dw := ops.GemmSpec{M: out, N: in, K: rows, Batch: 1, Alpha: 1, TransA: true, AType: dyWType, BType: xType}
+	if err := e.o.Gemm(r, dw, dyW, x, e.grad(name+".weight"), nil, nil); err != nil {
 		return fmt.Errorf("%s weight grad: %w", name, err)
 	}
 	if err := e.o.ColumnSums(r, dy, e.grad(name+".bias"), e.colWork, rows, out); err != nil {
@@ -127,9 +155,8 @@ func (e blockEnv) linearBackward(r *vk.Recording, name string, x, dy, dx vk.Bind
 	if dx == nil {
 		return nil
 	}
-	w, wType := e.weightOf(name + ".weight")
-	dxs := ops.GemmSpec{M: rows, N: in, K: out, Batch: 1, Alpha: 1, BType: wType}
-	if err := e.o.Gemm(r, dxs, dy, w, dx, nil, nil); err != nil {
+	dxs := ops.GemmSpec{M: rows, N: in, K: out, Batch: 1, Alpha: 1, AType: dyXType, BType: wType}
+	if err := e.o.Gemm(r, dxs, dyX, w, dx, nil, nil); err != nil {
 		return fmt.Errorf("%s input grad: %w", name, err)
 	}
 	return nil

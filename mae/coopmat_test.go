@@ -11,7 +11,7 @@ import (
 // TestCoopMatStepMatchesHalf runs one fp16 training step of micro (4
 // images, one seed) twice: with the plain 16-bit GEMMs and attention
 // (AttentionAs) and with the cooperative-matrix family forced to its
-// emulation, GEMMs and attention (micro's head dimensions, 32 and 16, are
+// emulation, GEMMs (forward and backward) and attention (micro's head dimensions, 32 and 16, are
 // multiples of the fragments'). Both families must have run the products
 // and every block's forward and backward attention. The loss must agree
 // within 5e-5 (relative) and every gradient within 4e-3 of its tensor's
@@ -19,7 +19,8 @@ import (
 // another order (an fp16-stored activation can round the other way), and
 // the cooperative-matrix attention rounds P, dO and dS to binary16 (2⁻¹¹
 // relative each) before their products where AttentionAs keeps them in
-// float32. Seen: 5.4e-6 and 9.8e-4.
+// float32, and the backward GEMMs read the output gradients rounded to
+// binary16. Seen: 5.4e-6 and 9.8e-4.
 func TestCoopMatStepMatchesHalf(t *testing.T) {
 	d := vktest.Open(t)
 	if !ops.FP16.Supported(d.Info) {
@@ -65,8 +66,14 @@ func TestCoopMatStepMatchesHalf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := o.CoopMatGemms() > 0; got != coop {
-			t.Fatalf("coopmat %v: %d products on the cooperative-matrix family", coop, o.CoopMatGemms())
+		// With the family: every product with two 16-bit operands. Per
+		// block the 4 linears' forward products and their 8 backward ones
+		// (the output gradient cast to fp16); decoder_embed (latent fp16)
+		// forward, weight and input gradients; decoder_pred's input
+		// gradient (its input, like patch_embed's, stays fp32). The
+		// stepper records the step twice, once per input slot.
+		if want := 2 * (12*(cfg.EncDepth+cfg.DecDepth) + 4); coop && o.CoopMatGemms() != want || !coop && o.CoopMatGemms() != 0 {
+			t.Fatalf("coopmat %v: %d products on the cooperative-matrix family, want %d", coop, o.CoopMatGemms(), want)
 		}
 		// At least the forward and the backward of every block of both
 		// stacks (encoder head dim 32, decoder 16: both multiples of 16).

@@ -21,6 +21,10 @@ type StorageBytes struct {
 	// LossScale: each set of step inputs holds the fp16 loss scale
 	// (lossscale.go).
 	LossScale bool
+	// GradCopy: bytes per element of the 16-bit copy of a linear layer's
+	// output gradient that the backward products read when they run on
+	// the cooperative-matrix family (0: none; activations.dy16).
+	GradCopy int
 }
 
 // FP32Bytes is mae-vk's full-precision run: everything in float32.
@@ -33,6 +37,17 @@ func StorageBytesOf(p ops.Precision) StorageBytes {
 		return FP32Bytes
 	}
 	return StorageBytes{Activation: p.Bytes(), WeightCopy: p.Bytes(), LossScale: p == ops.FP16}
+}
+
+// StorageBytesFor is StorageBytesOf(p) for a run on o: with the
+// 16-bit gradient copy when o runs p's products on the cooperative-matrix
+// family (ops.Ops.CoopMatRuns).
+func StorageBytesFor(o *ops.Ops, p ops.Precision) StorageBytes {
+	b := StorageBytesOf(p)
+	if p.Half() && o.CoopMatRuns(p) {
+		b.GradCopy = p.Bytes()
+	}
+	return b
 }
 
 // bytesOf is the size allocAct gives n elements of b bytes each: 16-bit
@@ -146,6 +161,9 @@ func PlanMemory(cfg Config, run RunShape) (MemoryPlan, error) {
 		// grad pred, grad decoder tokens, grad decoder norm, grad decoder embed, grad latent, grad embedding
 		f32(&p.Workspace, e)
 	}
+	if prec.GradCopy > 0 {
+		add(&p.Workspace, bytesOf(prec.GradCopy, gradCopyElems(cfg, n, l, lk, pd)))
+	}
 	cw, lw := workFloats(cfg, n, l, lk, pd, encT, decT)
 	for _, e := range []int{ops.LossWorkFloats(n, l), cw, lw, ops.GradNormWorkFloats} {
 		f32(&p.Workspace, e)
@@ -209,6 +227,17 @@ func workFloats(cfg Config, n, l, lk, pd, encT, decT int) (col, ln int) {
 		ln = max(ln, ops.LayerNormBackwardWorkFloats(r, max(cfg.EncDim, dd)))
 	}
 	return col, ln
+}
+
+// gradCopyElems is the size of the 16-bit output-gradient copy
+// (activations.dy16) for batches of n images: the largest rows × outputs
+// of the linear layers whose backward products read it: every block's
+// (qkv, proj, fc1, fc2), decoder_embed and decoder_pred. patch_embed's
+// are not among them: its input stays fp32 and it has no input gradient.
+func gradCopyElems(cfg Config, n, l, lk, pd int) int {
+	encT, decT := n*(1+lk), n*(1+l)
+	return max(encT*max(3*cfg.EncDim, cfg.EncMLPDim()), decT*max(3*cfg.DecDim, cfg.DecMLPDim()),
+		encT*cfg.DecDim, n*l*pd)
 }
 
 // Fits reports, as one line fit for a user, why the plan cannot run on a

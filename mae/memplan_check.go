@@ -11,6 +11,6 @@ func CheckTrainFits(o *ops.Ops, cfg TrainConfig) error {
 	if err != nil {
 		return err
 	}
-	_, err = PlanRun(o.Device(), cfg.Model, cfg.Batch, cfg.Accum, StorageBytesOf(p))
+	_, err = PlanRun(o.Device(), cfg.Model, cfg.Batch, cfg.Accum, StorageBytesFor(o, p))
 	return err
 }

@@ -23,20 +23,35 @@ func TestMemoryPlanMatchesAllocation(t *testing.T) {
 			t.Logf("%s cannot run %v", d.Info.Name, p)
 			continue
 		}
-		t.Run(p.String(), func(t *testing.T) { checkMemoryPlan(t, d, p) })
+		t.Run(p.String(), func(t *testing.T) { checkMemoryPlan(t, ops.New(d), p) })
+	}
+	// With the cooperative-matrix family (emulated) an fp16 model also
+	// keeps the 16-bit output-gradient copy.
+	if ops.FP16.Supported(d.Info) {
+		t.Run("fp16 cooperative matrices", func(t *testing.T) {
+			o := ops.New(d)
+			if on, err := o.EnableCoopMat(ops.CoopMatEmulate, t.TempDir(), func(msg string) { t.Error(msg) }); err != nil || !on {
+				t.Fatalf("EnableCoopMat(emulate) = %v, %v", on, err)
+			}
+			if StorageBytesFor(o, ops.FP16).GradCopy != 2 {
+				t.Errorf("StorageBytesFor: no fp16 gradient copy with the family in use")
+			}
+			checkMemoryPlan(t, o, ops.FP16)
+		})
 	}
 }
 
-// checkMemoryPlan is TestMemoryPlanMatchesAllocation in precision p.
-func checkMemoryPlan(t *testing.T, d *vk.Device, p ops.Precision) {
+// checkMemoryPlan is TestMemoryPlanMatchesAllocation in precision p on o.
+func checkMemoryPlan(t *testing.T, o *ops.Ops, p ops.Precision) {
 	cfg, _ := Preset("micro")
 	const batch, accum = 5, 2
-	plan, err := PlanRun(d, cfg, batch, accum, StorageBytesOf(p))
+	d := o.Device()
+	plan, err := PlanRun(d, cfg, batch, accum, StorageBytesFor(o, p))
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := d.MemoryStats()
-	m, err := NewModelPrecision(ops.New(d), cfg, batch, p)
+	m, err := NewModelPrecision(o, cfg, batch, p)
 	if err != nil {
 		t.Fatal(err)
 	}

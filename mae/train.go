@@ -129,7 +129,7 @@ func (t *trainer) setup(ctx context.Context, ck *Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	mem, err := PlanRun(t.o.Device(), cfg.Model, cfg.Batch, cfg.Accum, StorageBytesOf(prec))
+	mem, err := PlanRun(t.o.Device(), cfg.Model, cfg.Batch, cfg.Accum, StorageBytesFor(t.o, prec))
 	if err != nil {
 		return err
 	}

@@ -96,6 +96,13 @@ func (o *Ops) CoopMatInUse() (CoopMatPlan, bool) {
 	return *o.coop, true
 }
 
+// CoopMatRuns reports whether Gemm runs p × p products (p 16-bit) on the
+// cooperative-matrix family: a model in precision p then hands its
+// backward products 16-bit output gradients so that they run there too.
+func (o *Ops) CoopMatRuns(p Precision) bool {
+	return o.coop != nil && p == FP16
+}
+
 // CoopMatGemms is how many Gemm calls these ops have recorded with the
 // cooperative-matrix family.
 func (o *Ops) CoopMatGemms() int { return o.coopGemms }
