@@ -54,13 +54,13 @@ type activations struct {
 	gLatent           *vk.Buffer // [encT, D]
 	gEmbed            *vk.Buffer // [n·lk, D]
 	colWork, lnWork   *vk.Buffer // reduction scratch, sized for the largest use
+	normWork          *vk.Buffer
 	// dy16 is a 16-bit copy of a linear layer's output gradient, sized
 	// for the largest (gradCopyElems): made when the ops run the model's
 	// 16-bit products on the cooperative-matrix family, so that the
 	// backward products (dW = dyᵀ·x, dx = dy·W) have two 16-bit operands
 	// and run there too. Nil otherwise.
-	dy16     *vk.Buffer
-	normWork *vk.Buffer
+	dy16 *vk.Buffer
 	// images is a device copy of the batch, made at the start of each
 	// step when the device cannot read its own memory from the host (a
 	// discrete GPU): the kernels then read it from device memory rather
