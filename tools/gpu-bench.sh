@@ -181,11 +181,14 @@ vk_gemm() {
 vk_attention() { step "vk-$1.json" 40 ./mae-vk bench attention $2 --json; }
 # shellcheck disable=SC2086
 vk_train() {
-  step "vk-$1.json" 120 ./mae-vk bench train $2 --precision fp32 --json
-  # The 16-bit precisions (fp32 master weights, 16-bit GEMM inputs): fewer
-  # timed steps, so that the three fit where one did.
-  step "vkbf16-$1.json" 60 ./mae-vk bench train $2 --precision bf16 --steps 5 --json
+  # fp16 first: the default where the device has fp16 cooperative matrices
+  # (forward and backward GEMMs and the attention on tensor cores), the
+  # number to set beside PyTorch's bf16 autocast. The 16-bit precisions
+  # (fp32 master weights, 16-bit GEMM inputs) time fewer steps, so that
+  # the three fit where one did.
   step "vkfp16-$1.json" 60 ./mae-vk bench train $2 --precision fp16 --steps 5 --json
+  step "vkbf16-$1.json" 60 ./mae-vk bench train $2 --precision bf16 --steps 5 --json
+  step "vk-$1.json" 120 ./mae-vk bench train $2 --precision fp32 --json
 }
 # shellcheck disable=SC2086
 pt_train() {
