@@ -122,7 +122,8 @@ func (e blockEnv) linear(r *vk.Recording, name string, x, y vk.Binding, rows, in
 //	dW = dyᵀ·x,  db = Σ_rows dy,  dx = dy·W   (dx skipped when nil)
 //
 // With e.dy16 the products whose other operand (x or W) is 16-bit read
-// dy cast to that precision into e.dy16, so that both their operands are
+// dy cast to that precision into e.dy16 (by the bias gradient's pass,
+// ops.ColumnSumsCast), so that both their operands are
 // 16-bit and they run on the cooperative-matrix family; the loss scale
 // keeps fp16 gradients in range, and an overflow reaches the fp32
 // gradients as inf and skips the step (lossscale.go).
@@ -135,8 +136,9 @@ func (e blockEnv) linearBackward(r *vk.Recording, name string, x, dy, dx vk.Bind
 		if xType.Half() {
 			p = xType
 		}
-		if err := e.o.Cast(r, p, true, dy, e.dy16, rows*out); err != nil {
-			return fmt.Errorf("%s output gradient to %v: %w", name, p, err)
+		// The bias gradient's pass over dy writes the 16-bit copy too.
+		if err := e.o.ColumnSumsCast(r, p, dy, e.grad(name+".bias"), e.colWork, e.dy16, rows, out); err != nil {
+			return fmt.Errorf("%s bias grad and %v output gradient: %w", name, p, err)
 		}
 		if xType == p {
 			dyW, dyWType = e.dy16, p
@@ -144,13 +146,12 @@ func (e blockEnv) linearBackward(r *vk.Recording, name string, x, dy, dx vk.Bind
 		if wType == p {
 			dyX, dyXType = e.dy16, p
 		}
+	} else if err := e.o.ColumnSums(r, dy, e.grad(name+".bias"), e.colWork, rows, out); err != nil {
+		return fmt.Errorf("%s bias grad: %w", name, err)
 	}
 	dw := ops.GemmSpec{M: out, N: in, K: rows, Batch: 1, Alpha: 1, TransA: true, AType: dyWType, BType: xType}
 	if err := e.o.Gemm(r, dw, dyW, x, e.grad(name+".weight"), nil, nil); err != nil {
 		return fmt.Errorf("%s weight grad: %w", name, err)
-	}
-	if err := e.o.ColumnSums(r, dy, e.grad(name+".bias"), e.colWork, rows, out); err != nil {
-		return fmt.Errorf("%s bias grad: %w", name, err)
 	}
 	if dx == nil {
 		return nil

@@ -275,3 +275,40 @@ func TestGeluHalf(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnSumsCastDevice: the fused bias gradient and 16-bit copy gives
+// ColumnSums' sums (fp32 tolerance) and a copy bit for bit Cast's, on the
+// shapes of the column-sum tests (one and many row blocks, vec4 and scalar
+// columns), in both formats. The copy starts as fp32 NaNs (words 0x0000
+// and 0x7ff8), which no random input rounds to, so an element left
+// unwritten shows.
+func TestColumnSumsCastDevice(t *testing.T) {
+	g := halfGPU(t)
+	rng := newTestRand(604)
+	for i, s := range colShapes {
+		p := []Precision{FP16, BF16}[i%2]
+		grid := smallGrid(g, i)
+		t.Run(fmt.Sprintf("%dx%d_%v_%s", s.rows, s.cols, p, grid), func(t *testing.T) {
+			n := s.rows * s.cols
+			x := randF32(rng, n, 3)
+			xB, out := g.upload("x", x), g.output("out", s.cols)
+			work := g.output("work", ColumnSumsWorkFloats(s.rows, s.cols))
+			cp := g.output("copy", (n+1)/2)
+			g.run(func(r *vk.Recording) error { return g.o.ColumnSumsCast(r, p, xB, out, work, cp, s.rows, s.cols) })
+			checkClose(t, "column sums", g.download(out, s.cols), BiasGradRef(x, s.rows, s.cols), 1e-5)
+			words := make([]uint32, (n+1)/2)
+			if err := cp.ReadUint32(0, words); err != nil {
+				t.Fatal(err)
+			}
+			bad := 0
+			for j, v := range x {
+				w := uint16(words[j/2] >> (16 * (j % 2)))
+				if want := HalfBits(p, float32(v)); w != want && bad < 5 {
+					bad++
+					t.Errorf("copy[%d] of %g = %#04x, want %#04x", j, v, w, want)
+				}
+			}
+		})
+	}
+	smallGrid(g, 0)
+}

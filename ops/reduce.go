@@ -100,7 +100,35 @@ func (o *Ops) StridedColumnSums(r *vk.Recording, x, out, work vk.Binding, rows, 
 	return o.colSums(r, "StridedColumnSums", x, out, work, rows, cols, ld, xOff, outOff)
 }
 
+// ColumnSumsCast is ColumnSums that also writes x, rows × cols fp32, to
+// copy in the 16-bit format p (rounded as Cast rounds), reading x once:
+// the bias gradient of a linear layer and the 16-bit output gradient its
+// cooperative-matrix backward products read, in one pass. It panics as
+// ColumnSums does, on a p that is not 16-bit, or a copy that is too small.
+func (o *Ops) ColumnSumsCast(r *vk.Recording, p Precision, x, out, work, copy vk.Binding, rows, cols int) error {
+	const op = "ColumnSumsCast"
+	if !p.Half() {
+		panic(fmt.Sprintf("ops: %s: precision %v is not 16-bit", op, p))
+	}
+	if rows >= 1 && cols >= 1 {
+		needT(op, "copy", copy, rows*cols, p)
+	}
+	return o.colSumsCast(r, op, x, out, work, rows, cols, cols, 0, 0, colCast{p, copy})
+}
+
+// colCast is the 16-bit copy a column-sum pass over x also writes (p
+// fp32: none).
+type colCast struct {
+	p    Precision
+	copy vk.Binding
+}
+
 func (o *Ops) colSums(r *vk.Recording, op string, x, out, work vk.Binding, rows, cols, ld, xOff, outOff int) error {
+	return o.colSumsCast(r, op, x, out, work, rows, cols, ld, xOff, outOff, colCast{})
+}
+
+// colSumsCast is colSums whose pass over x also writes cast's copy.
+func (o *Ops) colSumsCast(r *vk.Recording, op string, x, out, work vk.Binding, rows, cols, ld, xOff, outOff int, cast colCast) error {
 	if rows < 1 || cols < 1 || ld < cols || xOff < 0 || outOff < 0 {
 		panic(fmt.Sprintf("ops: %s: rows, cols, ld, xOff, outOff = %d, %d, %d, %d, %d, want rows, cols ≥ 1, ld ≥ cols, offsets ≥ 0",
 			op, rows, cols, ld, xOff, outOff))
@@ -111,12 +139,15 @@ func (o *Ops) colSums(r *vk.Recording, op string, x, out, work vk.Binding, rows,
 	fitU32(op, outOff+cols)
 	rowsPerBlock, blocks := colBlocks(rows)
 	vec := cols%4 == 0 && ld%4 == 0 && xOff%4 == 0 && outOff%4 == 0 && aligned16(x, out)
+	if cast.p.Half() {
+		vec = vec && byteOffset(cast.copy)%8 == 0
+	}
 	if blocks == 1 {
-		return o.colPass(r, op, x, out, shaders.ReduceColsPush{Rows: uint32(rows), Cols: uint32(cols), Ld: uint32(ld), XOff: uint32(xOff), OutOff: uint32(outOff), RowsPerBlock: uint32(rows)}, vec)
+		return o.colPassCast(r, op, x, out, shaders.ReduceColsPush{Rows: uint32(rows), Cols: uint32(cols), Ld: uint32(ld), XOff: uint32(xOff), OutOff: uint32(outOff), RowsPerBlock: uint32(rows)}, vec, cast)
 	}
 	need(op, "work", work, blocks*cols)
 	vec = vec && aligned16(work)
-	err := o.colPass(r, op, x, work, shaders.ReduceColsPush{Rows: uint32(rows), Cols: uint32(cols), Ld: uint32(ld), XOff: uint32(xOff), OutOff: 0, RowsPerBlock: uint32(rowsPerBlock)}, vec)
+	err := o.colPassCast(r, op, x, work, shaders.ReduceColsPush{Rows: uint32(rows), Cols: uint32(cols), Ld: uint32(ld), XOff: uint32(xOff), OutOff: 0, RowsPerBlock: uint32(rowsPerBlock)}, vec, cast)
 	if err != nil {
 		return err
 	}
@@ -126,10 +157,29 @@ func (o *Ops) colSums(r *vk.Recording, op string, x, out, work vk.Binding, rows,
 // colPass records one reduce_cols dispatch; p counts floats, and is turned
 // into vec4s when vec.
 func (o *Ops) colPass(r *vk.Recording, op string, x, out vk.Binding, p shaders.ReduceColsPush, vec bool) error {
-	name := "reduce_cols"
+	return o.colPassCast(r, op, x, out, p, vec, colCast{})
+}
+
+// reduceColsName is the reduce_cols variant: vec4 or scalar columns,
+// writing a copy of x in cast when it is 16-bit.
+func reduceColsName(vec bool, cast Precision) string {
+	name := vec4Name("reduce_cols", vec)
+	if cast.Half() {
+		name += "_cast_" + cast.String()
+	}
+	return name
+}
+
+// colPassCast is colPass writing cast's copy of x too (when cast.p is
+// 16-bit).
+func (o *Ops) colPassCast(r *vk.Recording, op string, x, out vk.Binding, p shaders.ReduceColsPush, vec bool, cast colCast) error {
+	name := reduceColsName(vec, cast.p)
 	if vec {
-		name = vec4Name(name, true)
 		p.Cols, p.Ld, p.XOff, p.OutOff = p.Cols/4, p.Ld/4, p.XOff/4, p.OutOff/4
+	}
+	bindings := []vk.Binding{x, out}
+	if cast.p.Half() {
+		bindings = append(bindings, cast.copy)
 	}
 	push := vk.PushBytes(p)
 	k, err := o.kernel(name, uint32(o.local))
@@ -137,7 +187,7 @@ func (o *Ops) colPass(r *vk.Recording, op string, x, out vk.Binding, p shaders.R
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	blocks := ceilDiv(int(p.Rows), int(p.RowsPerBlock))
-	r.Dispatch(k, vk.Groups{min(ceilDiv(int(p.Cols), o.local), o.maxGroups), min(blocks, o.maxGroups), 1}, push, x, out)
+	r.Dispatch(k, vk.Groups{min(ceilDiv(int(p.Cols), o.local), o.maxGroups), min(blocks, o.maxGroups), 1}, push, bindings...)
 	return nil
 }
 

@@ -27,6 +27,9 @@ func variantsAsked() []string {
 		for _, sg := range []bool{false, true} {
 			names = append(names, lnName("layernorm_fwd", sg, vec), lnName("layernorm_bwd", sg, vec))
 		}
+		for _, p := range []Precision{FP16, BF16} {
+			names = append(names, reduceColsName(vec, p))
+		}
 		for _, form := range []string{"nn", "nt", "tn"} {
 			names = append(names, gemmRegName(form, vec, false), gemmRegName(form, vec, true))
 		}

@@ -11,7 +11,15 @@
 // (rowsPerBlock ≥ rows) gives the column sums; many blocks give partial
 // sums that a second dispatch, over the blocks as rows, adds up. No atomics:
 // the result is the same on every run.
+//
+// REDUCE_CAST (with a 16-bit format of storage.glsl) also writes x, read
+// once, to binding 2 as 16-bit words, row-major [rows, cols]: the bias
+// gradient and the 16-bit copy of a linear layer's output gradient in one
+// pass (ld must equal cols and xOff be 0).
 #include "common.glsl"
+#ifdef REDUCE_CAST
+#include "storage.glsl"
+#endif
 
 MAEVK_LOCAL_SIZE_X
 
@@ -23,6 +31,15 @@ MAEVK_LOCAL_SIZE_X
 
 layout(std430, set = 0, binding = 0) readonly buffer X { T x[]; };
 layout(std430, set = 0, binding = 1) writeonly buffer Out { T outp[]; };
+#ifdef REDUCE_CAST
+#ifdef REDUCE_VEC4
+layout(std430, set = 0, binding = 2) writeonly buffer Copy { uvec2 copy[]; };
+#define STORE_COPY(i, v) copy[i] = vec4_to_half4(v)
+#else
+layout(std430, set = 0, binding = 2) writeonly buffer Copy { uint16_t copy[]; };
+#define STORE_COPY(i, v) copy[i] = HALF_WORD(v)
+#endif
+#endif
 
 layout(push_constant) uniform Push {
 	uint rows;
@@ -42,7 +59,11 @@ void main() {
 			T acc = T(0.0);
 			uint idx = p.xOff + r0 * p.ld + c;
 			for (uint r = r0; r < r1; r++) {
-				acc += x[idx];
+				T v = x[idx];
+				acc += v;
+#ifdef REDUCE_CAST
+				STORE_COPY(idx, v);
+#endif
 				idx += p.ld;
 			}
 			outp[p.outOff + b * p.cols + c] = acc;

@@ -81,7 +81,9 @@ func halfVariants() []Variant {
 	for _, f := range HalfFormats {
 		out = append(out,
 			Variant{Name: "cast_to_" + f, Source: "cast.comp", Defines: []string{"CAST_TO_HALF", halfDefine(f)}, Push: CastPush{}, Bindings: []Binding{In, Out}},
-			Variant{Name: "cast_from_" + f, Source: "cast.comp", Defines: []string{"CAST_TO_FLOAT", halfDefine(f)}, Push: CastPush{}, Bindings: []Binding{In, Out}})
+			Variant{Name: "cast_from_" + f, Source: "cast.comp", Defines: []string{"CAST_TO_FLOAT", halfDefine(f)}, Push: CastPush{}, Bindings: []Binding{In, Out}},
+			Variant{Name: "reduce_cols_cast_" + f, Source: "reduce_cols.comp", Defines: []string{"REDUCE_CAST", halfDefine(f)}, Push: ReduceColsPush{}, Bindings: []Binding{In, Out, Out}},
+			Variant{Name: "reduce_cols_vec4_cast_" + f, Source: "reduce_cols.comp", Defines: []string{"REDUCE_VEC4", "REDUCE_CAST", halfDefine(f)}, Push: ReduceColsPush{}, Bindings: []Binding{In, Out, Out}})
 		for _, fm := range forms {
 			defs := append(append(append([]string{}, fm.base.Defines...), fm.switches...), halfDefine(f))
 			out = append(out, Variant{Name: fm.base.Name + "_" + fm.suffix + "_" + f, Source: fm.base.Source, Defines: defs,
