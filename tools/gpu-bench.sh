@@ -4,11 +4,11 @@
 # markdown table. Everything goes to ${OUT:-/tmp/gpu-bench}; the whole run
 # stays under GPU_BENCH_TOTAL_S seconds (default 450, i.e. under 8 minutes).
 #
-# Expects, at the repo root (this script's ..):
+# Expects, at the repo root (this script's ..), as tools/gpu-prep.sh builds them:
 #   mae-vk                 go build -o mae-vk ./cmd/mae-vk
 #   ops.test mae.test vk.test   optional: go test -c -o ops.test ./ops (etc.)
-#   .gl/*.deb              optional: the Vulkan loader (libvulkan1 …) as .debs,
-#                          unpacked here when the machine lacks it
+#   .gl/lib/libvulkan.so.1 optional: a Vulkan loader, used when the machine lacks one
+#   .gl/*.deb              optional: the loader (libvulkan1 …) as .debs, unpacked
 # and PyTorch with CUDA for some python3 on the machine ($PYTHON to pick one).
 #
 # Steps (each under its own timeout; a failing one is recorded and the run
@@ -82,6 +82,11 @@ if [ -d .gl ] && ls .gl/*.deb >/dev/null 2>&1; then
   log "unpacking the Vulkan loader from .gl/*.deb"
   for f in .gl/*.deb; do dpkg -x "$f" / || log "dpkg -x $f failed"; done
   ldconfig || log "ldconfig failed"
+fi
+# The loader tools/gpu-prep.sh copied, only where the machine has none.
+if [ -f .gl/lib/libvulkan.so.1 ] && ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then
+  log "no Vulkan loader on this machine: using .gl/lib/libvulkan.so.1"
+  export LD_LIBRARY_PATH="$REPO/.gl/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
   [ -d "$d" ] && case ":${LD_LIBRARY_PATH:-}:" in *":$d:"*) ;; *) export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ;; esac
