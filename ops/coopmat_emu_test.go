@@ -25,7 +25,8 @@ func TestCoopMatEmulationLongLoop(t *testing.T) {
 // alone, and in 2×2 subgroups) over long K loops (K ≥ 800). Before
 // coopmat.glsl kept lanes' data in fixed positions, llvmpipe returned
 // garbage there, so the emulated plan kept one fragment per subgroup; it
-// now takes the real devices' 2×2 subgroups of 2×2 fragments where they fit.
+// now takes the real devices' 2×2 subgroups of 2×2 fragments where they
+// fit, with K staged two fragments at a time.
 func TestCoopMatEmulationLongLoopFragments(t *testing.T) {
 	g := newGPU(t)
 	plan, err := g.o.PlanCoopMat(true)
@@ -33,19 +34,19 @@ func TestCoopMatEmulationLongLoopFragments(t *testing.T) {
 		t.Fatal(err)
 	}
 	big := plan
-	big.WM, big.WN, big.FM, big.FN = 2, 2, 2, 2
+	big.WM, big.WN, big.FM, big.FN, big.KSteps = 2, 2, 2, 2, 2
 	if coopMatPlanFits(big, g.d.Info) && plan != big {
 		t.Errorf("PlanCoopMat(true) = %v, want %v (it fits)", plan, big)
 	}
 	for _, c := range []struct {
-		w    [4]int
+		w    [5]int
 		spec GemmSpec
 	}{
-		{[4]int{1, 1, 2, 2}, GemmSpec{M: 2 * plan.M, N: 2 * plan.N, K: 1024, Batch: 1, Alpha: 1}},
-		{[4]int{2, 2, 2, 2}, GemmSpec{M: 4*plan.M + 3, N: 4*plan.N - 5, K: 837, Batch: 1, Alpha: 1, TransB: true, Bias: true}},
+		{[5]int{1, 1, 2, 2, 1}, GemmSpec{M: 2 * plan.M, N: 2 * plan.N, K: 1024, Batch: 1, Alpha: 1}},
+		{[5]int{2, 2, 2, 2, 2}, GemmSpec{M: 4*plan.M + 3, N: 4*plan.N - 5, K: 837, Batch: 1, Alpha: 1, TransB: true, Bias: true}},
 	} {
 		p := plan
-		p.WM, p.WN, p.FM, p.FN = c.w[0], c.w[1], c.w[2], c.w[3]
+		p.WM, p.WN, p.FM, p.FN, p.KSteps = c.w[0], c.w[1], c.w[2], c.w[3], c.w[4]
 		t.Run(p.String(), func(t *testing.T) {
 			checkCoopMat(t, g, p, []gemmCase{newGemmCase(newTestRand(uint64(c.spec.K)), c.spec)})
 		})

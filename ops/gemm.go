@@ -28,12 +28,14 @@ type GemmConfig struct {
 	// CoopMat is tuning's choice for fp16 × fp16 products (EnableCoopMat):
 	// "" untuned (PlanCoopMat's plan), "off" (slower here than the family
 	// above), or a cooperative-matrix variant run with workgroups of
-	// CoopWM×CoopWN subgroups of CoopFM×CoopFN fragments each.
-	CoopMat string `json:"coopmat,omitempty"`
-	CoopWM  int    `json:"coop_wm,omitempty"`
-	CoopWN  int    `json:"coop_wn,omitempty"`
-	CoopFM  int    `json:"coop_fm,omitempty"`
-	CoopFN  int    `json:"coop_fn,omitempty"`
+	// CoopWM×CoopWN subgroups of CoopFM×CoopFN fragments each, K staged
+	// CoopKSteps fragments at a time (0: one).
+	CoopMat    string `json:"coopmat,omitempty"`
+	CoopWM     int    `json:"coop_wm,omitempty"`
+	CoopWN     int    `json:"coop_wn,omitempty"`
+	CoopFM     int    `json:"coop_fm,omitempty"`
+	CoopFN     int    `json:"coop_fn,omitempty"`
+	CoopKSteps int    `json:"coop_ksteps,omitempty"`
 }
 
 func (c GemmConfig) String() string {

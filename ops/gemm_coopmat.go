@@ -42,23 +42,33 @@ const coopMatLanes = 32
 
 // CoopMatPlan is how GemmCoopMat runs on a device: the variant, its
 // fragment shape, a workgroup of WM×WN subgroups of Lanes invocations,
-// and FM×FN fragments per subgroup (0 counts as 1; at most
-// coopMatFragMax each).
+// FM×FN fragments per subgroup and K staged KSteps fragments (KSteps·K
+// values) at a time (0 counts as 1; at most coopMatMax of the plan each).
 type CoopMatPlan struct {
 	Variant    string
 	M, N, K    int
 	Lanes      int
 	WM, WN     int
 	FM, FN     int
+	KSteps     int
 	Emulated   bool
 	halfInputs bool
 }
 
-// coopMatFragMax is FRAG_MAX of gemm_coopmat.comp.
-const coopMatFragMax = 2
+// coopMatMax is FRAG_MAX and KSTEP_MAX of gemm_coopmat.comp: smaller in
+// the emulation, whose unrolled fragments llvmpipe compiles slowly.
+func (p CoopMatPlan) coopMatMax() (frags, ksteps int) {
+	if p.Emulated {
+		return 2, 2
+	}
+	return 4, 4
+}
 
 // frags is FM, FN with 0 read as 1.
 func (p CoopMatPlan) frags() (int, int) { return max(p.FM, 1), max(p.FN, 1) }
+
+// kSteps is KSteps with 0 read as 1.
+func (p CoopMatPlan) kSteps() int { return max(p.KSteps, 1) }
 
 // block is the BM×BN block of C one workgroup computes.
 func (p CoopMatPlan) block() (int, int) {
@@ -68,7 +78,7 @@ func (p CoopMatPlan) block() (int, int) {
 
 func (p CoopMatPlan) String() string {
 	fm, fn := p.frags()
-	return fmt.Sprintf("%s, %dx%d subgroups of %d, %dx%d fragments each", p.Variant, p.WM, p.WN, p.Lanes, fm, fn)
+	return fmt.Sprintf("%s, %dx%d subgroups of %d, %dx%d fragments each, K by %d", p.Variant, p.WM, p.WN, p.Lanes, fm, fn, p.kSteps()*p.K)
 }
 
 // coopMatName is the variant for a fragment shape and a kind ("khr", "nv",
@@ -138,8 +148,9 @@ func (o *Ops) PlanCoopMat(emulate bool) (CoopMatPlan, error) {
 	// The emulation takes the same blocks as real devices: its lanes keep
 	// their data in fixed positions, so 2×2 fragments per subgroup hold
 	// over long K loops on llvmpipe too (TestCoopMatEmulationLongLoopFragments).
-	for _, w := range [][4]int{{2, 2, 2, 2}, {2, 2, 1, 1}, {2, 1, 1, 1}, {1, 1, 1, 1}} {
-		p.WM, p.WN, p.FM, p.FN = w[0], w[1], w[2], w[3]
+	// K is staged two fragments at a time: half the barriers of one.
+	for _, w := range [][5]int{{2, 2, 2, 2, 2}, {2, 2, 2, 2, 1}, {2, 2, 1, 1, 1}, {2, 1, 1, 1, 1}, {1, 1, 1, 1, 1}} {
+		p.WM, p.WN, p.FM, p.FN, p.KSteps = w[0], w[1], w[2], w[3], w[4]
 		if coopMatPlanFits(p, info) {
 			return p, nil
 		}
@@ -197,10 +208,10 @@ func (o *Ops) dispatchCoopMat(r *vk.Recording, plan CoopMatPlan, s GemmSpec, a, 
 	}
 	push, bias, residual := gemmPushFor(s, c, bias, residual)
 	fm, fn := plan.frags()
-	if fm > coopMatFragMax || fn > coopMatFragMax {
-		return fmt.Errorf("ops: GemmCoopMat: %v: at most %d fragments per subgroup each way", plan, coopMatFragMax)
+	if fmax, kmax := plan.coopMatMax(); fm > fmax || fn > fmax || plan.kSteps() > kmax {
+		return fmt.Errorf("ops: GemmCoopMat: %v: at most %d fragments per subgroup each way and K staged %d fragments at a time", plan, fmax, kmax)
 	}
-	k, err := o.kernel(name, uint32(plan.WM*plan.WN*plan.Lanes), uint32(plan.WM), uint32(plan.WN), uint32(fm), uint32(fn))
+	k, err := o.kernel(name, uint32(plan.WM*plan.WN*plan.Lanes), uint32(plan.WM), uint32(plan.WN), uint32(fm), uint32(fn), uint32(plan.kSteps()))
 	if err != nil {
 		return fmt.Errorf("gemm coopmat %dx%dx%d: %w", s.M, s.N, s.K, err)
 	}

@@ -31,8 +31,9 @@ func coopMatCheckFile(dir string, info vk.DeviceInfo) string {
 }
 
 // CheckCoopMat reports whether plan's variant may be used on this device:
-// it runs one small product of awkward shape (B transposed, bias, GELU)
-// against GemmRef, once per device and driver version, keeping the verdict
+// it runs one small product of awkward shape (B transposed, bias, GELU;
+// partial blocks and K slices) against GemmRef, once per device, driver
+// version and blocking of the variant (checkKey), keeping the verdict
 // in dir (no file when dir is ""). On a failure warn is called once per
 // Ops with a message naming the variant, and the caller falls back to
 // another GEMM family. An error means the check could not run.
@@ -44,12 +45,20 @@ func (o *Ops) CheckCoopMat(plan CoopMatPlan, dir string, warn func(string)) (boo
 // a test can force a wrong answer.
 func (o *Ops) checkCoopMat(plan CoopMatPlan, dir string, warn func(string),
 	ref func(s GemmSpec, a, b, c, bias, residual []float64)) (bool, error) {
-	return o.coopMatVerdict(plan.Variant, dir, coopMatCheckTol, warn,
+	return o.coopMatVerdict(plan.checkKey(), dir, coopMatCheckTol, warn,
 		func() (float64, error) { return o.runCoopMatCheck(plan, ref) },
 		func(relErr float64) string {
-			return fmt.Sprintf("cooperative-matrix GEMM %s failed its self-check on %s (relative error %.3g): using the %s family instead",
-				plan.Variant, o.d.Info.Name, relErr, o.gemm.Family)
+			return fmt.Sprintf("cooperative-matrix GEMM %v failed its self-check on %s (relative error %.3g): using the %s family instead",
+				plan, o.d.Info.Name, relErr, o.gemm.Family)
 		})
+}
+
+// checkKey names plan's verdict: the variant and its blocking (the
+// subgroups, fragments and K slices change the kernel's indexing, so each
+// is checked on its own).
+func (p CoopMatPlan) checkKey() string {
+	fm, fn := p.frags()
+	return fmt.Sprintf("%s %dx%d %dx%d k%d", p.Variant, p.WM, p.WN, fm, fn, p.kSteps())
 }
 
 // coopMatVerdict is the self-check machinery of every cooperative-matrix
@@ -114,7 +123,7 @@ func saveCoopMatVerdicts(dir, path string, verdicts map[string]coopMatVerdict) e
 // relative error against ref (+Inf on a NaN).
 func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bias, residual []float64)) (float64, error) {
 	bm, bn := plan.block()
-	s := GemmSpec{M: 2*bm + 3, N: bn + 5, K: 3*plan.K + 7, Batch: 1, Alpha: 1,
+	s := GemmSpec{M: 2*bm + 3, N: bn + 5, K: 3*plan.kSteps()*plan.K + 7, Batch: 1, Alpha: 1,
 		TransB: true, Bias: true, GELU: true}
 	rng := rand.New(rand.NewPCG(14, 14))
 	fill := func(n int) []float64 {

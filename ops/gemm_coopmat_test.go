@@ -64,8 +64,8 @@ func checkCoopMat(t *testing.T, g *gpu, plan CoopMatPlan, cases []gemmCase) {
 // TestGemmCoopMatEmulated runs the cooperative-matrix GEMM's source,
 // compiled with its subgroup emulation, over the GEMM suite's shapes
 // (every transpose, bias, GELU, residual, beta, a strided batch) on the
-// test device, for each compiled fragment shape, workgroup and block of
-// fragments per subgroup.
+// test device, for each compiled fragment shape, workgroup, block of
+// fragments per subgroup and K slice (one or two fragments).
 func TestGemmCoopMatEmulated(t *testing.T) {
 	g := newGPU(t)
 	base, err := g.o.PlanCoopMat(true)
@@ -81,10 +81,10 @@ func TestGemmCoopMatEmulated(t *testing.T) {
 		kind = "emu"
 	}
 	for _, sh := range coopMatShapes {
-		for _, w := range [][4]int{{2, 2, 1, 1}, {1, 2, 2, 2}, {2, 1, 1, 2}} {
+		for _, w := range [][5]int{{2, 2, 1, 1, 1}, {1, 2, 2, 2, 2}, {2, 1, 1, 2, 2}} {
 			p := base
 			p.Variant, p.M, p.N, p.K = coopMatName(sh, kind), sh[0], sh[1], sh[2]
-			p.WM, p.WN, p.FM, p.FN = w[0], w[1], w[2], w[3]
+			p.WM, p.WN, p.FM, p.FN, p.KSteps = w[0], w[1], w[2], w[3], w[4]
 			t.Run(p.String(), func(t *testing.T) { checkCoopMat(t, g, p, cases) })
 		}
 	}

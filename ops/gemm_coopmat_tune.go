@@ -10,23 +10,35 @@ import (
 // coopMatWorkgroups are the workgroups of WM×WN subgroups tuning tries,
 // and coopMatFrags the FM×FN fragments per subgroup; the emulation (a
 // test of the machinery, slow to compile on CPU drivers) tries fewer.
+// coopMatKSteps the K fragments staged at a time. Blocks of up to 128×128
+// (2×2 subgroups of 4×4 16×16 fragments) with K staged 32 or 64 at a
+// time are the shapes tensor-core GEMMs are known to run well at; tuning
+// measures which wins on the device.
 var (
-	coopMatWorkgroups    = [][2]int{{2, 2}, {2, 1}, {1, 2}, {1, 1}, {4, 2}, {2, 4}}
-	coopMatFrags         = [][2]int{{1, 1}, {2, 1}, {1, 2}, {2, 2}}
+	coopMatWorkgroups    = [][2]int{{2, 2}, {4, 2}, {2, 4}, {2, 1}, {1, 1}}
+	coopMatFrags         = [][2]int{{1, 1}, {2, 2}, {4, 2}, {2, 4}, {4, 4}}
+	coopMatKSteps        = []int{2, 4}
 	coopMatEmuWorkgroups = [][2]int{{2, 2}, {1, 2}}
 	coopMatEmuFrags      = [][2]int{{1, 1}, {2, 2}}
+	coopMatEmuKSteps     = []int{1, 2}
 )
 
-// coopMatPlanFits reports whether p's workgroup fits the device's
-// invocation and shared-memory limits.
-func coopMatPlanFits(p CoopMatPlan, info vk.DeviceInfo) bool {
+// coopMatShared is the shared memory gemm_coopmat.comp declares for p:
+// the A and B slices of KSteps·K and one fragment of C per subgroup.
+func coopMatShared(p CoopMatPlan) int {
 	elem := 4
 	if p.halfInputs {
 		elem = 2
 	}
 	bm, bn := p.block()
-	shared := elem*(bm*p.K+p.K*bn) + 4*bm*bn
-	return p.WM*p.WN*p.Lanes <= info.MaxInvocations && shared <= info.SharedMemoryBytes
+	bk := p.kSteps() * p.K
+	return elem*(bm*bk+bk*bn) + 4*p.WM*p.WN*p.M*p.N
+}
+
+// coopMatPlanFits reports whether p's workgroup fits the device's
+// invocation and shared-memory limits.
+func coopMatPlanFits(p CoopMatPlan, info vk.DeviceInfo) bool {
+	return p.WM*p.WN*p.Lanes <= info.MaxInvocations && coopMatShared(p) <= info.SharedMemoryBytes
 }
 
 // CoopMatCandidates lists the plans `bench gemm --tune` times: every
@@ -38,15 +50,17 @@ func (o *Ops) CoopMatCandidates(emulate bool) []CoopMatPlan {
 	info := o.d.Info
 	var out []CoopMatPlan
 	add := func(p CoopMatPlan) {
-		ws, fs := coopMatWorkgroups, coopMatFrags
+		ws, fs, ks := coopMatWorkgroups, coopMatFrags, coopMatKSteps
 		if p.Emulated {
-			ws, fs = coopMatEmuWorkgroups, coopMatEmuFrags
+			ws, fs, ks = coopMatEmuWorkgroups, coopMatEmuFrags, coopMatEmuKSteps
 		}
 		for _, w := range ws {
 			for _, f := range fs {
-				p.WM, p.WN, p.FM, p.FN = w[0], w[1], f[0], f[1]
-				if coopMatPlanFits(p, info) {
-					out = append(out, p)
+				for _, k := range ks {
+					p.WM, p.WN, p.FM, p.FN, p.KSteps = w[0], w[1], f[0], f[1], k
+					if coopMatPlanFits(p, info) {
+						out = append(out, p)
+					}
 				}
 			}
 		}
@@ -86,7 +100,8 @@ func (o *Ops) tunedCoopMat(plan CoopMatPlan) (CoopMatPlan, bool) {
 		return plan, false
 	}
 	for _, p := range o.CoopMatCandidates(plan.Emulated) {
-		if p.Variant == o.gemm.CoopMat && p.WM == o.gemm.CoopWM && p.WN == o.gemm.CoopWN && p.FM == o.gemm.CoopFM && p.FN == o.gemm.CoopFN {
+		if p.Variant == o.gemm.CoopMat && p.WM == o.gemm.CoopWM && p.WN == o.gemm.CoopWN && p.FM == o.gemm.CoopFM && p.FN == o.gemm.CoopFN &&
+			p.kSteps() == max(o.gemm.CoopKSteps, 1) {
 			return p, true
 		}
 	}
@@ -115,7 +130,7 @@ func (o *Ops) BenchGemmCoopMat(s GemmSpec, plan CoopMatPlan, budget time.Duratio
 // warning.
 func (o *Ops) TuneCoopMat(s GemmSpec, emulate bool, dir string, budget time.Duration, warn func(string), report func(BenchResult)) (GemmConfig, error) {
 	cfg := o.gemm
-	cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN = "off", 0, 0, 0, 0
+	cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN, cfg.CoopKSteps = "off", 0, 0, 0, 0, 0
 	saved := o.coop
 	o.coop = nil
 	s.AType, s.BType = FP16, FP16
@@ -147,7 +162,7 @@ func (o *Ops) TuneCoopMat(s GemmSpec, emulate bool, dir string, budget time.Dura
 			report(r)
 		}
 		if r.MedianMs < bestMs {
-			bestMs, cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN = r.MedianMs, p.Variant, p.WM, p.WN, p.FM, p.FN
+			bestMs, cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN, cfg.CoopKSteps = r.MedianMs, p.Variant, p.WM, p.WN, p.FM, p.FN, p.kSteps()
 		}
 	}
 	o.gemm = cfg

@@ -3,12 +3,15 @@
 // fp32 accumulation, the epilogue of gemm_common.glsl. A workgroup of
 // WM×WN subgroups owns a BM×BN block of C (BM = WM·FM·MS, BN = WN·FN·NS):
 // each subgroup an FM×FN block of MS×NS fragments, so that one A fragment
-// serves FN products and one B fragment FM; K advances KS at a time, A and
-// B slices staged in shared memory (row-major, zero outside the matrix,
-// transposes undone while staging), the accumulators written back through
-// shared memory so that the epilogue and the bounds checks stay scalar.
-// The host sizes WM, WN, FM, FN so that the staging fits the device's
-// shared memory (ops/gemm_coopmat_tune.go).
+// serves FN products and one B fragment FM. K advances BK = KSTEPS·KS at a
+// time: A and B slices of BK staged in shared memory (row-major, zero
+// outside the matrix, transposes undone while staging) between two
+// barriers, then KSTEPS fragment products per fragment. At the end each
+// subgroup writes its fragments, one (fm, fn) at a time, to its own MS×NS
+// patch of shared memory, from which the whole workgroup applies the
+// epilogue with scalar bounds checks. The host sizes WM, WN, FM, FN and
+// KSTEPS so that the staging fits the device's shared memory
+// (ops/gemm_coopmat_tune.go).
 //
 // Defines: MS, NS, KS the fragment shape (one of the device's
 // cooperative-matrix shapes); COOPMAT_EMULATE for the plain-code
@@ -16,7 +19,7 @@
 // emulation on devices without 16-bit storage).
 // Specialization: 0 the workgroup size (WM·WN·subgroup size, or
 // WM·WN·COOP_LANES emulated), 1 WM, 2 WN, 3 FM, 4 FN (each at most
-// FRAG_MAX).
+// FRAG_MAX), 5 KSTEPS (at most KSTEP_MAX).
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #ifndef COOPMAT_F32_INPUT
 #extension GL_EXT_shader_16bit_storage : require
@@ -34,24 +37,35 @@ layout(constant_id = 1) const uint WM = 2;
 layout(constant_id = 2) const uint WN = 2;
 layout(constant_id = 3) const uint FM = 1;
 layout(constant_id = 4) const uint FN = 1;
+layout(constant_id = 5) const uint KSTEPS = 1;
 
-// FRAG_MAX bounds FM and FN: the fragment arrays have a fixed size and the
-// loops over them are unrolled to it, skipping fragments past FM or FN, so
-// that every index into acc is a constant (fragments stay in registers;
-// dynamically indexed local arrays also make llvmpipe, Mesa 22.3, return
-// garbage after some tens of iterations of the K loop).
+// FRAG_MAX bounds FM and FN, KSTEP_MAX bounds KSTEPS: the fragment arrays
+// have a fixed size and the loops over them are unrolled to it, skipping
+// fragments past FM or FN, so that every index into acc is a constant
+// (fragments stay in registers; dynamically indexed local arrays also make
+// llvmpipe, Mesa 22.3, return garbage after some tens of iterations of the
+// K loop). The emulation keeps them small: its unrolled fragments are
+// plain code that llvmpipe compiles slowly.
+#ifdef COOPMAT_EMULATE
 #define FRAG_MAX 2u
+#define KSTEP_MAX 2u
+#else
+#define FRAG_MAX 4u
+#define KSTEP_MAX 4u
+#endif
 
 const uint BM = WM * FM * MS;
 const uint BN = WN * FN * NS;
+const uint BK = KSTEPS * KS;
 const uint THREADS = gl_WorkGroupSize.x;
+const uint PATCH = MS * NS; // one fragment of C
 
 layout(std430, set = 0, binding = 0) readonly buffer ABuf { ELEM A[]; };
 layout(std430, set = 0, binding = 1) readonly buffer BBuf { ELEM B[]; };
 
-shared ELEM As[BM * KS];
-shared ELEM Bs[KS * BN];
-shared float Cs[BM * BN];
+shared ELEM As[BM * BK];
+shared ELEM Bs[BK * BN];
+shared float Cs[WM * WN * PATCH];
 
 void main() {
 	uint tid = gl_LocalInvocationIndex;
@@ -71,23 +85,23 @@ void main() {
 	[[unroll]] for (uint f = 0u; f < FRAG_MAX * FRAG_MAX; f++) {
 		COOP_FILL(acc[f], 0.0);
 	}
-	for (uint k0 = 0u; k0 < p.K; k0 += KS) {
+	for (uint k0 = 0u; k0 < p.K; k0 += BK) {
 		barrier();
-		// As[m*KS + kk] = A[row0+m, k0+kk]; walk the stored contiguous dimension.
-		for (uint idx = tid; idx < BM * KS; idx += THREADS) {
-			uint m = transA ? idx % BM : idx / KS;
-			uint kk = transA ? idx / BM : idx % KS;
+		// As[m*BK + kk] = A[row0+m, k0+kk]; walk the stored contiguous dimension.
+		for (uint idx = tid; idx < BM * BK; idx += THREADS) {
+			uint m = transA ? idx % BM : idx / BK;
+			uint kk = transA ? idx / BM : idx % BK;
 			uint i = row0 + m, k = k0 + kk;
 			ELEM v = ELEM(0.0);
 			if (i < p.M && k < p.K) {
 				v = transA ? A[aBase + k * p.M + i] : A[aBase + i * p.K + k];
 			}
-			As[m * KS + kk] = v;
+			As[m * BK + kk] = v;
 		}
 		// Bs[kk*BN + n] = B[k0+kk, col0+n].
-		for (uint idx = tid; idx < KS * BN; idx += THREADS) {
-			uint n = transB ? idx / KS : idx % BN;
-			uint kk = transB ? idx % KS : idx / BN;
+		for (uint idx = tid; idx < BK * BN; idx += THREADS) {
+			uint n = transB ? idx / BK : idx % BN;
+			uint kk = transB ? idx % BK : idx / BN;
 			uint j = col0 + n, k = k0 + kk;
 			ELEM v = ELEM(0.0);
 			if (j < p.N && k < p.K) {
@@ -96,31 +110,41 @@ void main() {
 			Bs[kk * BN + n] = v;
 		}
 		barrier();
-		// Fragment (fm, fn) of this subgroup: rows (sgM·FM + fm)·MS, columns (sgN·FN + fn)·NS.
-		[[unroll]] for (uint fm = 0u; fm < FRAG_MAX; fm++) {
-			if (fm < FM) {
-				COOP_LOAD_A(a, As, (sgM * FM + fm) * MS * KS, KS);
-				[[unroll]] for (uint fn = 0u; fn < FRAG_MAX; fn++) {
-					if (fn < FN) {
-						COOP_LOAD_B(b, Bs, (sgN * FN + fn) * NS, BN);
-						COOP_MULADD(acc[fm * FRAG_MAX + fn], a, b);
+		// Fragment (fm, fn) of this subgroup: rows (sgM·FM + fm)·MS, columns
+		// (sgN·FN + fn)·NS; K slice ks of the staged BK.
+		[[unroll]] for (uint ks = 0u; ks < KSTEP_MAX; ks++) {
+			if (ks < KSTEPS) {
+				[[unroll]] for (uint fm = 0u; fm < FRAG_MAX; fm++) {
+					if (fm < FM) {
+						COOP_LOAD_A(a, As, (sgM * FM + fm) * MS * BK + ks * KS, BK);
+						[[unroll]] for (uint fn = 0u; fn < FRAG_MAX; fn++) {
+							if (fn < FN) {
+								COOP_LOAD_B(b, Bs, ks * KS * BN + (sgN * FN + fn) * NS, BN);
+								COOP_MULADD(acc[fm * FRAG_MAX + fn], a, b);
+							}
+						}
 					}
 				}
 			}
 		}
 	}
+	// Fragment by fragment: each subgroup writes fragment (fm, fn) to its
+	// patch Cs[sg·PATCH ...], then every invocation stores some elements.
 	[[unroll]] for (uint fm = 0u; fm < FRAG_MAX; fm++) {
 		[[unroll]] for (uint fn = 0u; fn < FRAG_MAX; fn++) {
 			if (fm < FM && fn < FN) {
-				COOP_STORE(acc[fm * FRAG_MAX + fn], Cs, (sgM * FM + fm) * MS * BN + (sgN * FN + fn) * NS, BN);
+				COOP_STORE(acc[fm * FRAG_MAX + fn], Cs, sg * PATCH, NS);
+				barrier();
+				for (uint idx = tid; idx < WM * WN * PATCH; idx += THREADS) {
+					uint owner = idx / PATCH, e = idx % PATCH;
+					uint i = row0 + ((owner / WN) * FM + fm) * MS + e / NS;
+					uint j = col0 + ((owner % WN) * FN + fn) * NS + e % NS;
+					if (i < p.M && j < p.N) {
+						gemm_store(batch, i, j, Cs[idx]);
+					}
+				}
+				barrier();
 			}
-		}
-	}
-	barrier();
-	for (uint idx = tid; idx < BM * BN; idx += THREADS) {
-		uint i = row0 + idx / BN, j = col0 + idx % BN;
-		if (i < p.M && j < p.N) {
-			gemm_store(batch, i, j, Cs[idx]);
 		}
 	}
 }

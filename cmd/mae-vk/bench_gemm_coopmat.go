@@ -65,8 +65,8 @@ func tuneCoopMat(c *cli.Context, o *ops.Ops, s ops.GemmSpec, report func(ops.Ben
 	case cfg.CoopMat == "off":
 		fmt.Fprintln(os.Stderr, "cooperative matrices for fp16 products: off (slower here than the family above)")
 	default:
-		fmt.Fprintf(os.Stderr, "cooperative matrices for fp16 products: %s, %dx%d subgroups of %dx%d fragments\n",
-			cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN)
+		fmt.Fprintf(os.Stderr, "cooperative matrices for fp16 products: %s, %dx%d subgroups of %dx%d fragments, K staged %d fragments at a time\n",
+			cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN, max(cfg.CoopKSteps, 1))
 	}
 	return nil
 }
@@ -79,8 +79,9 @@ type coopMatVerdict struct {
 	Passed  bool    `json:"passed"`
 }
 
-// checkCoopMatCommand runs the self-check of every candidate variant now
-// (not cached) and prints the verdicts; a failed variant makes it fail.
+// checkCoopMatCommand runs the self-check of every candidate (each
+// variant at each blocking tuning may choose) now, not cached, and prints
+// the verdicts; a failed candidate makes it fail.
 func checkCoopMatCommand(c *cli.Context, o *ops.Ops) error {
 	cands, _, err := coopMatCandidates(o)
 	if err != nil {
@@ -88,12 +89,7 @@ func checkCoopMatCommand(c *cli.Context, o *ops.Ops) error {
 	}
 	out := []coopMatVerdict{}
 	failed := 0
-	seen := map[string]bool{}
 	for _, p := range cands {
-		if seen[p.Variant] {
-			continue
-		}
-		seen[p.Variant] = true
 		e, err := o.CoopMatCheckError(p)
 		if err != nil {
 			return fmt.Errorf("--check-coopmat %s: %w", p.Variant, err)
