@@ -34,7 +34,7 @@ func (in CoopMatInput) elems() int {
 
 // coopMatShapes are the fragment shapes (M, N, K) the variant table is
 // compiled for: gemm_coopmat_<M>x<N>x<K>_{khr,nv,emu,emu32}.
-var coopMatShapes = [][3]int{{16, 16, 16}, {16, 8, 16}}
+var coopMatShapes = [][3]int{{16, 16, 16}, {16, 8, 16}, {8, 16, 16}}
 
 // coopMatLanes is COOP_LANES of shaders/include/coopmat.glsl: invocations
 // per emulated subgroup.
