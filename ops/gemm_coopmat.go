@@ -33,7 +33,10 @@ func (in CoopMatInput) elems() int {
 }
 
 // coopMatShapes are the fragment shapes (M, N, K) the variant table is
-// compiled for: gemm_coopmat_<M>x<N>x<K>_{khr,nv,emu,emu32}.
+// compiled for: gemm_coopmat_<M>x<N>x<K>_{khr,nv,emu,emu32}, in order of
+// preference. 16x16x16 and 16x8x16 are what NVIDIA and AMD RDNA3 list;
+// Intel Xe2 (Arc B570/B580, Lunar Lake) lists only 8x16x16 for fp16 ×
+// fp16 + fp32, the last choice.
 var coopMatShapes = [][3]int{{16, 16, 16}, {16, 8, 16}, {8, 16, 16}}
 
 // coopMatLanes is COOP_LANES of shaders/include/coopmat.glsl: invocations
