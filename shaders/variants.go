@@ -119,6 +119,7 @@ var variants32 = []Variant{
 	{Name: "reduce_sum_vec4", Source: "reduce_sum.comp", Defines: []string{"REDUCE_VEC4"}, Push: ReducePush{}, Bindings: []Binding{In, Out}},
 	{Name: "softce_final", Source: "softce.comp", Defines: []string{"SOFTCE_FINAL"}, Push: SoftCEPush{}, Bindings: []Binding{In, Out}},
 	{Name: "softce_rows", Source: "softce.comp", Defines: []string{"SOFTCE_ROWS"}, Push: SoftCEPush{}, Bindings: []Binding{In, In, Out, Out}},
+	{Name: "subgroup_probe", Source: "subgroup_probe.comp", Bindings: []Binding{Out}, Spare: "the dispatcher's own tests (vk): required subgroup sizes"},
 	{Name: "tokens", Source: "tokens.comp", Push: TokensPush{}, Bindings: []Binding{In, In, In, In, Out}},
 	{Name: "unshuffle", Source: "unshuffle.comp", Push: GatherPush{}, Bindings: []Binding{In, In, In, Out}},
 	{Name: "unshuffle_backward_dx", Source: "unshuffle_backward.comp", Defines: []string{"UNSHUFFLE_DX"}, Push: UnshuffleBackwardPush{}, Bindings: []Binding{In, In, Out}},
