@@ -136,7 +136,8 @@ func (o *Ops) attnCoopMatDispatch(r *vk.Recording, plan AttnCoopMatPlan, pass at
 		return fmt.Errorf("ops: cooperative-matrix attention: plan is for d=%d, not %d", plan.HD, d)
 	}
 	wq := plan.WQ[pass]
-	k, err := o.kernel(plan.variant(pass), uint32(wq*plan.Lanes), uint32(d), uint32(wq))
+	k, err := o.kernelSubgroup(plan.variant(pass), coopMatSubgroupSize(o.d.Info, plan.Lanes, wq*plan.Lanes, plan.Emulated),
+		uint32(wq*plan.Lanes), uint32(d), uint32(wq))
 	if err != nil {
 		return err
 	}

@@ -203,7 +203,9 @@ func (o *Ops) dispatchCoopMat(r *vk.Recording, plan CoopMatPlan, s GemmSpec, a, 
 	if fm > coopMatFragMax || fn > coopMatFragMax {
 		return fmt.Errorf("ops: GemmCoopMat: %v: at most %d fragments per subgroup each way", plan, coopMatFragMax)
 	}
-	k, err := o.kernel(name, uint32(plan.WM*plan.WN*plan.Lanes), uint32(plan.WM), uint32(plan.WN), uint32(fm), uint32(fn))
+	threads := plan.WM * plan.WN * plan.Lanes
+	k, err := o.kernelSubgroup(name, coopMatSubgroupSize(o.d.Info, plan.Lanes, threads, plan.Emulated),
+		uint32(threads), uint32(plan.WM), uint32(plan.WN), uint32(fm), uint32(fn))
 	if err != nil {
 		return fmt.Errorf("gemm coopmat %dx%dx%d: %w", s.M, s.N, s.K, err)
 	}
