@@ -51,7 +51,12 @@
 // when asked (how lavapipe and SwiftShader test it). CheckCoopMat runs a
 // variant (both C formats) once per device and driver version against
 // GemmRef before use, cached beside the GEMM tuning, and warns once on a
-// failure.
+// failure. The real kernels place their fragments by gl_SubgroupID over
+// subgroups of the plan's Lanes (the device's subgroupSize); their
+// pipelines require that size, with full subgroups, wherever the device
+// has subgroup size control for compute (coopMatSubgroupSize: Mesa
+// already compiles them at that size, ANV at SIMD32 and RADV at wave64,
+// but Vulkan does not promise it for SPIR-V 1.3).
 //
 // Wiring (gemm_coopmat_use.go): EnableCoopMat (the CLI calls it when it
 // opens the ops; MAEVK_COOPMAT=auto|off|emulate) plans, applies the tuned
