@@ -45,41 +45,34 @@ type MemoryHeap struct {
 
 // DeviceInfo is what mae-vk knows of a device before opening it.
 type DeviceInfo struct {
-	Index           int        `json:"index"`
-	Name            string     `json:"name"`
-	Type            DeviceType `json:"type"`
-	VendorID        uint32     `json:"vendor_id"`
-	DeviceID        uint32     `json:"device_id"`
-	Driver          string     `json:"driver"`
-	DriverInfo      string     `json:"driver_info"`
-	APIVersion      string     `json:"api_version"`
-	SubgroupSize    int        `json:"subgroup_size"`
-	SubgroupMin     int        `json:"subgroup_min"`
-	SubgroupMax     int        `json:"subgroup_max"`
-	SubgroupArith   bool       `json:"subgroup_arithmetic"`
-	SubgroupShuffle bool       `json:"subgroup_shuffle"`
-	SubgroupSizeCtl bool       `json:"subgroup_size_control"`
-	// FullSubgroups is computeFullSubgroups, SubgroupSizeCompute whether
-	// the compute stage is in requiredSubgroupSizeStages, and
-	// MaxWorkgroupSubgroups is maxComputeWorkgroupSubgroups: with
-	// SubgroupSizeCtl they decide CanRequireSubgroupSize.
-	FullSubgroups         bool   `json:"compute_full_subgroups"`
-	SubgroupSizeCompute   bool   `json:"subgroup_size_compute"`
-	MaxWorkgroupSubgroups int    `json:"max_workgroup_subgroups"`
-	MaxInvocations        int    `json:"max_invocations"`
-	MaxWorkgroupSize      [3]int `json:"max_workgroup_size"`
-	MaxWorkgroupCount     [3]int `json:"max_workgroup_count"`
-	SharedMemoryBytes     int    `json:"shared_memory_bytes"`
-	MaxPushConstants      int    `json:"max_push_constants"`
-	MaxStorageRange       uint64 `json:"max_storage_buffer_range"`
-	StorageAlign          uint64 `json:"storage_offset_alignment"`
-	MaxTexelElements      int    `json:"max_texel_buffer_elements"`
-	TexelAlign            uint64 `json:"texel_offset_alignment"`
-	Float16               bool   `json:"float16"`
-	Int8                  bool   `json:"int8"`
-	Storage16             bool   `json:"storage16"`
-	Storage8              bool   `json:"storage8"`
-	CooperativeMatrix     bool   `json:"cooperative_matrix"`
+	Index             int        `json:"index"`
+	Name              string     `json:"name"`
+	Type              DeviceType `json:"type"`
+	VendorID          uint32     `json:"vendor_id"`
+	DeviceID          uint32     `json:"device_id"`
+	Driver            string     `json:"driver"`
+	DriverInfo        string     `json:"driver_info"`
+	APIVersion        string     `json:"api_version"`
+	SubgroupSize      int        `json:"subgroup_size"`
+	SubgroupMin       int        `json:"subgroup_min"`
+	SubgroupMax       int        `json:"subgroup_max"`
+	SubgroupArith     bool       `json:"subgroup_arithmetic"`
+	SubgroupShuffle   bool       `json:"subgroup_shuffle"`
+	SubgroupSizeCtl   bool       `json:"subgroup_size_control"`
+	MaxInvocations    int        `json:"max_invocations"`
+	MaxWorkgroupSize  [3]int     `json:"max_workgroup_size"`
+	MaxWorkgroupCount [3]int     `json:"max_workgroup_count"`
+	SharedMemoryBytes int        `json:"shared_memory_bytes"`
+	MaxPushConstants  int        `json:"max_push_constants"`
+	MaxStorageRange   uint64     `json:"max_storage_buffer_range"`
+	StorageAlign      uint64     `json:"storage_offset_alignment"`
+	MaxTexelElements  int        `json:"max_texel_buffer_elements"`
+	TexelAlign        uint64     `json:"texel_offset_alignment"`
+	Float16           bool       `json:"float16"`
+	Int8              bool       `json:"int8"`
+	Storage16         bool       `json:"storage16"`
+	Storage8          bool       `json:"storage8"`
+	CooperativeMatrix bool       `json:"cooperative_matrix"`
 	// CooperativeMatrixNV is VK_NV_cooperative_matrix (NVIDIA lists both).
 	CooperativeMatrixNV bool `json:"cooperative_matrix_nv"`
 	// DriverVersion is the driver's own version number
@@ -101,6 +94,14 @@ type DeviceInfo struct {
 	Heaps             []MemoryHeap   `json:"heaps"`
 	// Clamped says the limits above were lowered by Options.Clamp.
 	Clamped bool `json:"clamped,omitempty"`
+
+	// FullSubgroups is computeFullSubgroups, SubgroupSizeCompute whether
+	// the compute stage is in requiredSubgroupSizeStages, and
+	// MaxWorkgroupSubgroups is maxComputeWorkgroupSubgroups: with
+	// SubgroupSizeCtl they decide CanRequireSubgroupSize (kernel.go).
+	FullSubgroups         bool `json:"compute_full_subgroups"`
+	SubgroupSizeCompute   bool `json:"subgroup_size_compute"`
+	MaxWorkgroupSubgroups int  `json:"max_workgroup_subgroups"`
 
 	hostQueryReset bool
 	computeFamily  uint32
@@ -129,43 +130,43 @@ func apiString(v uint32) string {
 
 func deviceInfoFromC(index int, c *C.mvk_device_info) DeviceInfo {
 	d := DeviceInfo{
-		Index:                 index,
-		Name:                  C.GoString(&c.name[0]),
-		VendorID:              uint32(c.vendor_id),
-		DeviceID:              uint32(c.device_id),
-		Driver:                C.GoString(&c.driver_name[0]),
-		DriverInfo:            C.GoString(&c.driver_info[0]),
-		APIVersion:            apiString(uint32(c.api_version)),
-		SubgroupSize:          int(c.subgroup_size),
-		SubgroupMin:           int(c.subgroup_min),
-		SubgroupMax:           int(c.subgroup_max),
-		SubgroupArith:         c.subgroup_ops&subgroupArithmetic != 0,
-		SubgroupShuffle:       c.subgroup_ops&subgroupShuffle != 0,
-		SubgroupSizeCtl:       c.size_control != 0,
-		FullSubgroups:         c.full_subgroups != 0,
-		SubgroupSizeCompute:   c.required_size_compute != 0,
-		MaxWorkgroupSubgroups: int(c.max_workgroup_subgroups),
-		MaxInvocations:        int(c.max_invocations),
-		SharedMemoryBytes:     int(c.shared_memory),
-		MaxPushConstants:      int(c.max_push_constants),
-		MaxStorageRange:       uint64(c.max_storage_range),
-		StorageAlign:          uint64(c.storage_align),
-		MaxTexelElements:      int(c.max_texel_elements),
-		TexelAlign:            uint64(c.texel_align),
-		Float16:               c.float16 != 0,
-		Int8:                  c.int8 != 0,
-		Storage16:             c.storage16 != 0,
-		Storage8:              c.storage8 != 0,
-		CooperativeMatrix:     c.cooperative_matrix != 0,
-		CooperativeMatrixNV:   c.cooperative_matrix_nv != 0,
-		BFloat16:              c.bfloat16_type != 0,
-		BFloat16CoopMat:       c.bfloat16_coopmat != 0,
-		CoopMatShapes:         coopMatShapesFromC(c),
-		TimestampPeriodNs:     float64(c.timestamp_period),
-		TimestampBits:         int(c.timestamp_bits),
-		hostQueryReset:        c.host_query_reset != 0,
-		computeFamily:         uint32(c.compute_family),
+		Index:               index,
+		Name:                C.GoString(&c.name[0]),
+		VendorID:            uint32(c.vendor_id),
+		DeviceID:            uint32(c.device_id),
+		Driver:              C.GoString(&c.driver_name[0]),
+		DriverInfo:          C.GoString(&c.driver_info[0]),
+		APIVersion:          apiString(uint32(c.api_version)),
+		SubgroupSize:        int(c.subgroup_size),
+		SubgroupMin:         int(c.subgroup_min),
+		SubgroupMax:         int(c.subgroup_max),
+		SubgroupArith:       c.subgroup_ops&subgroupArithmetic != 0,
+		SubgroupShuffle:     c.subgroup_ops&subgroupShuffle != 0,
+		SubgroupSizeCtl:     c.size_control != 0,
+		MaxInvocations:      int(c.max_invocations),
+		SharedMemoryBytes:   int(c.shared_memory),
+		MaxPushConstants:    int(c.max_push_constants),
+		MaxStorageRange:     uint64(c.max_storage_range),
+		StorageAlign:        uint64(c.storage_align),
+		MaxTexelElements:    int(c.max_texel_elements),
+		TexelAlign:          uint64(c.texel_align),
+		Float16:             c.float16 != 0,
+		Int8:                c.int8 != 0,
+		Storage16:           c.storage16 != 0,
+		Storage8:            c.storage8 != 0,
+		CooperativeMatrix:   c.cooperative_matrix != 0,
+		CooperativeMatrixNV: c.cooperative_matrix_nv != 0,
+		BFloat16:            c.bfloat16_type != 0,
+		BFloat16CoopMat:     c.bfloat16_coopmat != 0,
+		CoopMatShapes:       coopMatShapesFromC(c),
+		TimestampPeriodNs:   float64(c.timestamp_period),
+		TimestampBits:       int(c.timestamp_bits),
+		hostQueryReset:      c.host_query_reset != 0,
+		computeFamily:       uint32(c.compute_family),
 	}
+	d.FullSubgroups = c.full_subgroups != 0
+	d.SubgroupSizeCompute = c.required_size_compute != 0
+	d.MaxWorkgroupSubgroups = int(c.max_workgroup_subgroups)
 	if d.Driver == "" {
 		d.Driver = d.Name
 	}
