@@ -84,24 +84,33 @@ func (o *Ops) PlanAttentionCoopMat(d int, emulate bool) (AttnCoopMatPlan, error)
 	if d <= 0 || d%p.K != 0 || d%p.N != 0 {
 		return p, fmt.Errorf("ops: cooperative-matrix attention: head dimension %d is not a multiple of the fragment's N=%d and K=%d", d, p.N, p.K)
 	}
+	return p, p.fitWorkgroups(o.d.Info)
+}
+
+// fitWorkgroups sets, per pass, the largest workgroup of 4, 2 or 1
+// subgroups that fits info's invocation and shared-memory limits for the
+// plan's fragment shape (a workgroup owns WQ·M rows and streams tiles of
+// K rows) and head dimension; an error when a pass does not fit even with
+// one subgroup.
+func (p *AttnCoopMatPlan) fitWorkgroups(info vk.DeviceInfo) error {
 	elem := 4
 	if p.halfInputs {
 		elem = 2
 	}
-	info := o.d.Info
 	for pass := range attnPassNames {
+		p.WQ[pass] = 0
 		for _, wq := range []int{4, 2, 1} {
-			if wq*p.Lanes <= info.MaxInvocations && attnCoopMatShared(attnPass(pass), wq*p.M, p.K, d, elem) <= info.SharedMemoryBytes {
+			if wq*p.Lanes <= info.MaxInvocations && attnCoopMatShared(attnPass(pass), wq*p.M, p.K, p.HD, elem) <= info.SharedMemoryBytes {
 				p.WQ[pass] = wq
 				break
 			}
 		}
 		if p.WQ[pass] == 0 {
-			return p, fmt.Errorf("ops: cooperative-matrix attention %s, d=%d: does not fit %s (%d invocations, %d bytes shared)",
-				attnPassNames[pass], d, info.Name, info.MaxInvocations, info.SharedMemoryBytes)
+			return fmt.Errorf("ops: cooperative-matrix attention %s, d=%d: does not fit %s (%d invocations, %d bytes shared)",
+				attnPassNames[pass], p.HD, info.Name, info.MaxInvocations, info.SharedMemoryBytes)
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // inputElems is the number of values that binding b holds in the plan's
@@ -127,7 +136,8 @@ func (o *Ops) attnCoopMatDispatch(r *vk.Recording, plan AttnCoopMatPlan, pass at
 		return fmt.Errorf("ops: cooperative-matrix attention: plan is for d=%d, not %d", plan.HD, d)
 	}
 	wq := plan.WQ[pass]
-	k, err := o.kernel(plan.variant(pass), uint32(wq*plan.Lanes), uint32(d), uint32(wq))
+	k, err := o.kernelSubgroup(plan.variant(pass), coopMatSubgroupSize(o.d.Info, plan.Lanes, wq*plan.Lanes, plan.Emulated),
+		uint32(wq*plan.Lanes), uint32(d), uint32(wq))
 	if err != nil {
 		return err
 	}

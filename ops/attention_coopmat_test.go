@@ -131,13 +131,24 @@ func TestAttentionCoopMatEmulated(t *testing.T) {
 		// The planned fragment shape with the planned workgroups (several
 		// subgroups), and every other compiled shape with one subgroup per
 		// workgroup (each specialization is a pipeline compile that takes
-		// llvmpipe a minute or more).
+		// llvmpipe a minute or more); a shape with M ≠ K (8x16x16: a
+		// workgroup's WQ·M query rows are not a multiple of the K-row tiles
+		// it streams) also with the workgroups planned for it.
 		plans := []AttnCoopMatPlan{base}
 		for _, sh := range coopMatShapes {
 			p := base
 			p.M, p.N, p.K, p.WQ = sh[0], sh[1], sh[2], [3]int{1, 1, 1}
-			if sh != [3]int{base.M, base.N, base.K} {
-				plans = append(plans, p)
+			if sh == [3]int{base.M, base.N, base.K} {
+				continue
+			}
+			plans = append(plans, p)
+			if sh[0] != sh[2] {
+				if err := p.fitWorkgroups(g.d.Info); err != nil {
+					t.Fatal(err)
+				}
+				if p.WQ != [3]int{1, 1, 1} {
+					plans = append(plans, p)
+				}
 			}
 		}
 		for _, p := range plans {

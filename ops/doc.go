@@ -44,11 +44,19 @@
 // PlanCoopMat picks a variant only when the device reports
 // VK_KHR_cooperative_matrix (or only VK_NV_cooperative_matrix), the Vulkan
 // memory model, and an fp16 × fp16 + fp32 subgroup shape the table is
-// compiled for; otherwise it returns ErrNoCoopMat, or the plain-code
-// emulation of the same source when asked (how lavapipe and SwiftShader
-// test it). CheckCoopMat runs a variant (both C formats) once per device
-// and driver version against GemmRef before use, cached beside the GEMM
-// tuning, and warns once on a failure.
+// compiled for (coopMatShapes, in order of preference: 16x16x16,
+// 16x8x16, then 8x16x16 for Intel Xe2, which lists only M = 8; the first
+// one the device lists wins, whatever the device's order); otherwise it
+// returns ErrNoCoopMat, or the plain-code emulation of the same source
+// when asked (how lavapipe and SwiftShader test it). CheckCoopMat runs a
+// variant (both C formats) once per device and driver version against
+// GemmRef before use, cached beside the GEMM tuning, and warns once on a
+// failure. The real kernels place their fragments by gl_SubgroupID over
+// subgroups of the plan's Lanes (the device's subgroupSize); their
+// pipelines require that size, with full subgroups, wherever the device
+// has subgroup size control for compute (coopMatSubgroupSize: Mesa
+// already compiles them at that size, ANV at SIMD32 and RADV at wave64,
+// but Vulkan does not promise it for SPIR-V 1.3).
 //
 // Wiring (gemm_coopmat_use.go): EnableCoopMat (the CLI calls it when it
 // opens the ops; MAEVK_COOPMAT=auto|off|emulate) plans, applies the tuned

@@ -33,8 +33,11 @@ func (in CoopMatInput) elems() int {
 }
 
 // coopMatShapes are the fragment shapes (M, N, K) the variant table is
-// compiled for: gemm_coopmat_<M>x<N>x<K>_{khr,nv,emu,emu32}.
-var coopMatShapes = [][3]int{{16, 16, 16}, {16, 8, 16}}
+// compiled for: gemm_coopmat_<M>x<N>x<K>_{khr,nv,emu,emu32}, in order of
+// preference. 16x16x16 and 16x8x16 are what NVIDIA and AMD RDNA3 list;
+// Intel Xe2 (Arc B570/B580, Lunar Lake) lists only 8x16x16 for fp16 ×
+// fp16 + fp32, the last choice.
+var coopMatShapes = [][3]int{{16, 16, 16}, {16, 8, 16}, {8, 16, 16}}
 
 // coopMatLanes is COOP_LANES of shaders/include/coopmat.glsl: invocations
 // per emulated subgroup.
@@ -211,7 +214,9 @@ func (o *Ops) dispatchCoopMat(r *vk.Recording, plan CoopMatPlan, s GemmSpec, a, 
 	if fmax, kmax := plan.coopMatMax(); fm > fmax || fn > fmax || plan.kSteps() > kmax {
 		return fmt.Errorf("ops: GemmCoopMat: %v: at most %d fragments per subgroup each way and K staged %d fragments at a time", plan, fmax, kmax)
 	}
-	k, err := o.kernel(name, uint32(plan.WM*plan.WN*plan.Lanes), uint32(plan.WM), uint32(plan.WN), uint32(fm), uint32(fn), uint32(plan.kSteps()))
+	threads := plan.WM * plan.WN * plan.Lanes
+	k, err := o.kernelSubgroup(name, coopMatSubgroupSize(o.d.Info, plan.Lanes, threads, plan.Emulated),
+		uint32(threads), uint32(plan.WM), uint32(plan.WN), uint32(fm), uint32(fn), uint32(plan.kSteps()))
 	if err != nil {
 		return fmt.Errorf("gemm coopmat %dx%dx%d: %w", s.M, s.N, s.K, err)
 	}

@@ -26,6 +26,10 @@ func TestListedCoopMatPrefersCompiledShapes(t *testing.T) {
 	}{
 		{"uncompiled first", dev(shape(16, 8, 8, f16, f32), shape(16, 8, 16, f16, f32), shape(16, 16, 16, f16, f32)), [3]int{16, 16, 16}},
 		{"only the second choice", dev(shape(16, 8, 8, f16, f16), shape(16, 8, 16, f16, f32)), [3]int{16, 8, 16}},
+		// Intel Xe2 (Arc B570/B580, Lunar Lake) lists only M=8 for fp16 with
+		// fp32 accumulation, besides shapes of other component types.
+		{"Intel Xe2: 8x16x16 only", dev(shape(8, 16, 16, f16, f16), shape(8, 16, 16, f16, f32)), [3]int{8, 16, 16}},
+		{"8x16x16 last choice", dev(shape(8, 16, 16, f16, f32), shape(16, 8, 16, f16, f32)), [3]int{16, 8, 16}},
 		{"fp16 accumulation only", dev(shape(16, 16, 16, f16, f16)), [3]int{}},
 		{"no kernel for any", dev(shape(32, 8, 16, f16, f32), shape(16, 8, 8, f16, f32)), [3]int{}},
 	}

@@ -60,6 +60,12 @@ func (o *Ops) Device() *vk.Device { return o.d }
 // come from the table (shaders/variants.go), which TestContract checks
 // against the SPIR-V; a name not in the table is an error.
 func (o *Ops) kernel(name string, constants ...uint32) (*vk.Kernel, error) {
+	return o.kernelSubgroup(name, 0, constants...)
+}
+
+// kernelSubgroup is kernel with the pipeline requiring subgroups of the
+// given size, all full (vk.KernelSpec.SubgroupSize; 0 requires nothing).
+func (o *Ops) kernelSubgroup(name string, subgroup int, constants ...uint32) (*vk.Kernel, error) {
 	v, err := shaders.Lookup(name)
 	if err != nil {
 		return nil, fmt.Errorf("ops: %w", err)
@@ -72,7 +78,8 @@ func (o *Ops) kernel(name string, constants ...uint32) (*vk.Kernel, error) {
 	for i, b := range v.Bindings {
 		slots[i] = slotOf(b)
 	}
-	k, err := o.d.Kernel(vk.KernelSpec{Name: name, SPIRV: code, Slots: slots, PushBytes: v.PushSize(), Constants: constants})
+	k, err := o.d.Kernel(vk.KernelSpec{Name: name, SPIRV: code, Slots: slots, PushBytes: v.PushSize(), Constants: constants,
+		SubgroupSize: subgroup})
 	if err != nil {
 		return nil, fmt.Errorf("ops: %w", err)
 	}

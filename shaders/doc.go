@@ -53,8 +53,19 @@
 //     driver (and the per-device self-check);
 //   - with COOPMAT_EMULATE defined: the matrix type and its load, store and
 //     multiply-add become plain subgroup code with the same fragment shapes
-//     (include/coopmat_emu.glsl), so tiling, indexing, staging and
+//     (include/coopmat.glsl), so tiling, indexing, staging and
 //     epilogues run in the op suite on lavapipe and SwiftShader.
+//
+// Each kernel is compiled for the fragment shapes (M, N, K) that devices
+// list for fp16 × fp16 + fp32: 16x16x16 and 16x8x16 (NVIDIA, AMD RDNA3)
+// and 8x16x16 (Intel Xe2, which lists only M = 8; the emulated 8×16
+// accumulator is 128 elements over 32 lanes), in variants named
+// <kernel>_<M>x<N>x<K>_<kind> (variants.go, variants_coopmat.go). The
+// sources take MS, NS, KS as defines and assume no relation between them:
+// a workgroup's rows are WM·FM·MS (GEMM) or WQ·MS (attention, streaming
+// tiles of KS rows, so NS and KS must divide the head dimension); a new
+// shape is a table entry plus ops.coopMatShapes, which orders them by
+// preference.
 //
 // Keep matrices in values, Function variables or arrays of them (no
 // structs); a value may serve in one role only.

@@ -5,7 +5,7 @@ import "fmt"
 // CoopMatAttentionShapes are the fragment shapes (M, N, K) the
 // cooperative-matrix attention kernels are compiled for, the shapes of
 // gemm_coopmat.
-var CoopMatAttentionShapes = [][3]int{{16, 16, 16}, {16, 8, 16}}
+var CoopMatAttentionShapes = [][3]int{{16, 16, 16}, {16, 8, 16}, {8, 16, 16}}
 
 // CoopMatKinds are the builds of a cooperative-matrix source: the KHR
 // module derived from the NV one, the NV module, and the plain-code

@@ -365,6 +365,8 @@ void mvk_query_device(mvk_instance *in, VkPhysicalDevice pd, mvk_device_info *in
 	info->size_control = fc.ssc.subgroupSizeControl;
 	info->full_subgroups = fc.ssc.computeFullSubgroups;
 	info->subgroup_size_control_ext = ssc_ext;
+	info->required_size_compute = (sscp.requiredSubgroupSizeStages & VK_SHADER_STAGE_COMPUTE_BIT) != 0;
+	info->max_workgroup_subgroups = sscp.maxComputeWorkgroupSubgroups;
 	info->cooperative_matrix = cm_ext && fc.cm.cooperativeMatrix;
 	info->cooperative_matrix_nv = cmnv_ext && fc.cmnv.cooperativeMatrix;
 	info->vulkan_memory_model = api >= VK_API_VERSION_1_2 && fc.vmm.vulkanMemoryModel;
@@ -457,7 +459,8 @@ void mvk_destroy_device(mvk_instance *in, VkDevice device) {
 }
 
 VkResult mvk_create_compute_pipeline(mvk_instance *in, VkDevice device, VkPipelineCache cache,
-	VkShaderModule module, VkPipelineLayout layout, const uint32_t *spec, uint32_t n, VkPipeline *out) {
+	VkShaderModule module, VkPipelineLayout layout, const uint32_t *spec, uint32_t n,
+	uint32_t subgroup_size, VkPipeline *out) {
 	VkSpecializationMapEntry entries[32];
 	uint32_t data[32];
 	if (n > 32) return VK_ERROR_INITIALIZATION_FAILED;
@@ -474,6 +477,13 @@ VkResult mvk_create_compute_pipeline(mvk_instance *in, VkDevice device, VkPipeli
 	ci.stage.module = module;
 	ci.stage.pName = "main";
 	ci.stage.pSpecializationInfo = n > 0 ? &si : NULL;
+	VkPipelineShaderStageRequiredSubgroupSizeCreateInfo rss = {
+		VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO};
+	if (subgroup_size != 0) {
+		rss.requiredSubgroupSize = subgroup_size;
+		ci.stage.pNext = &rss;
+		ci.stage.flags = VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT;
+	}
 	ci.layout = layout;
 	*out = VK_NULL_HANDLE;
 	return in->createComputePipelines(device, cache, 1, &ci, NULL, out);

@@ -127,6 +127,10 @@ typedef struct mvk_device_info {
 	float timestamp_period;
 	uint32_t float16, int8, storage16, storage8, host_query_reset, size_control, full_subgroups;
 	uint32_t cooperative_matrix, subgroup_size_control_ext;
+	// required_size_compute: the compute stage is in the device's
+	// requiredSubgroupSizeStages; max_workgroup_subgroups is
+	// maxComputeWorkgroupSubgroups (both 0 without subgroup size control).
+	uint32_t required_size_compute, max_workgroup_subgroups;
 	// cooperative_matrix is the KHR feature, cooperative_matrix_nv the NV
 	// one; each is set only when its extension is listed too.
 	uint32_t cooperative_matrix_nv;
@@ -159,12 +163,16 @@ VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_devi
 void mvk_destroy_device(mvk_instance *in, VkDevice device);
 
 // mvk_create_compute_pipeline creates one compute pipeline with entry point
-// "main" and n 32-bit specialization constants (ids 0..n-1, n <= 32). It is
+// "main" and n 32-bit specialization constants (ids 0..n-1, n <= 32); when
+// subgroup_size is not 0, the stage requires that subgroup size
+// (VkPipelineShaderStageRequiredSubgroupSizeCreateInfo) with full
+// subgroups (the caller checked that the device allows it). It is
 // ours rather than vulkan-go's because vulkan-go frees its copies of the
 // create-info structs from a finalizer that can run while the driver still
 // reads them (pipeline creation can take seconds).
 VkResult mvk_create_compute_pipeline(mvk_instance *in, VkDevice device, VkPipelineCache cache,
-	VkShaderModule module, VkPipelineLayout layout, const uint32_t *spec, uint32_t n, VkPipeline *out);
+	VkShaderModule module, VkPipelineLayout layout, const uint32_t *spec, uint32_t n,
+	uint32_t subgroup_size, VkPipeline *out);
 
 // mvk_queue_submit submits one command buffer, signalling fence (for the
 // same reason as above).

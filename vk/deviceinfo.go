@@ -95,6 +95,14 @@ type DeviceInfo struct {
 	// Clamped says the limits above were lowered by Options.Clamp.
 	Clamped bool `json:"clamped,omitempty"`
 
+	// FullSubgroups is computeFullSubgroups, SubgroupSizeCompute whether
+	// the compute stage is in requiredSubgroupSizeStages, and
+	// MaxWorkgroupSubgroups is maxComputeWorkgroupSubgroups: with
+	// SubgroupSizeCtl they decide CanRequireSubgroupSize (kernel.go).
+	FullSubgroups         bool `json:"compute_full_subgroups"`
+	SubgroupSizeCompute   bool `json:"subgroup_size_compute"`
+	MaxWorkgroupSubgroups int  `json:"max_workgroup_subgroups"`
+
 	hostQueryReset bool
 	computeFamily  uint32
 	memTypes       []memoryType
@@ -156,6 +164,9 @@ func deviceInfoFromC(index int, c *C.mvk_device_info) DeviceInfo {
 		hostQueryReset:      c.host_query_reset != 0,
 		computeFamily:       uint32(c.compute_family),
 	}
+	d.FullSubgroups = c.full_subgroups != 0
+	d.SubgroupSizeCompute = c.required_size_compute != 0
+	d.MaxWorkgroupSubgroups = int(c.max_workgroup_subgroups)
 	if d.Driver == "" {
 		d.Driver = d.Name
 	}

@@ -48,11 +48,36 @@ type KernelSpec struct {
 	// Constants are specialization constants with ids 0..n-1, as 32-bit
 	// words (use math.Float32bits for floats).
 	Constants []uint32
+	// SubgroupSize, when not 0, is the subgroup size the pipeline
+	// requires, with full subgroups (VK_EXT_subgroup_size_control, core
+	// in Vulkan 1.3): gl_SubgroupSize is then SubgroupSize and every
+	// subgroup is complete. The caller checks
+	// Info.CanRequireSubgroupSize for its workgroup size first.
+	SubgroupSize int
 }
 
 type kernelKey struct {
 	name      string
 	constants string
+	subgroup  int
+}
+
+// CanRequireSubgroupSize reports whether a compute pipeline whose
+// workgroup is invocations×1×1 may require subgroups of size invocations
+// each, all full (KernelSpec.SubgroupSize): the device has subgroup size
+// control and full compute subgroups, lets the compute stage require a
+// size, size is a power of two within the device's range, and the
+// workgroup is whole subgroups, at most maxComputeWorkgroupSubgroups of
+// them.
+func (d DeviceInfo) CanRequireSubgroupSize(size, invocations int) bool {
+	return d.canRequireSize(size) && invocations > 0 && invocations%size == 0 &&
+		invocations <= d.MaxWorkgroupSubgroups*size
+}
+
+// canRequireSize is CanRequireSubgroupSize without the workgroup.
+func (d DeviceInfo) canRequireSize(size int) bool {
+	return d.SubgroupSizeCtl && d.FullSubgroups && d.SubgroupSizeCompute &&
+		size > 0 && size&(size-1) == 0 && size >= d.SubgroupMin && size <= d.SubgroupMax
 }
 
 // Kernel is a compute pipeline with its layouts.
@@ -69,9 +94,14 @@ type Kernel struct {
 // Kernel returns the pipeline for spec, creating it on first use and
 // caching it by (name, constants) for the device's lifetime.
 func (d *Device) Kernel(spec KernelSpec) (*Kernel, error) {
-	key := kernelKey{spec.Name, fmt.Sprint(spec.Constants)}
+	key := kernelKey{spec.Name, fmt.Sprint(spec.Constants), spec.SubgroupSize}
 	if k, ok := d.kernels[key]; ok {
 		return k, nil
+	}
+	if spec.SubgroupSize != 0 && !d.Info.canRequireSize(spec.SubgroupSize) {
+		return nil, fmt.Errorf("vulkan: kernel %s: %s cannot require subgroups of %d (size control %v, full subgroups %v, compute %v, sizes %d..%d)",
+			spec.Name, d.Info.Name, spec.SubgroupSize, d.Info.SubgroupSizeCtl, d.Info.FullSubgroups,
+			d.Info.SubgroupSizeCompute, d.Info.SubgroupMin, d.Info.SubgroupMax)
 	}
 	if spec.PushBytes > d.Info.MaxPushConstants || spec.PushBytes%4 != 0 {
 		return nil, fmt.Errorf("vulkan: kernel %s: push constants of %d bytes (device allows %d, in whole words)",
@@ -130,7 +160,7 @@ func (k *Kernel) build(words []uint32) error {
 	var pipe C.VkPipeline
 	err = checkC("vkCreateComputePipelines", C.mvk_create_compute_pipeline(d.in.c, d.cdev,
 		C.VkPipelineCache(unsafe.Pointer(d.pcache.handle())), module, layout,
-		spec, C.uint32_t(len(k.Spec.Constants)), &pipe))
+		spec, C.uint32_t(len(k.Spec.Constants)), C.uint32_t(k.Spec.SubgroupSize), &pipe))
 	k.pipe = vkg.Pipeline(unsafe.Pointer(pipe))
 	return err
 }
