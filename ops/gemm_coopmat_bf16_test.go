@@ -171,3 +171,20 @@ func TestEnableCoopMatBF16Fallback(t *testing.T) {
 		})
 	}
 }
+
+// TestTunedCoopMatBF16: the bf16 plan takes the workgroup tuned for its
+// fp16 twin (same shape and kind), and not one tuned for another variant.
+func TestTunedCoopMatBF16(t *testing.T) {
+	g, plan := bf16CoopGPU(t)
+	cfg := g.o.GemmConfig()
+	cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN = strings.TrimSuffix(plan.Variant, "_bf16"), 1, 2, 1, 1
+	g.o.gemm = cfg
+	p, ok := g.o.tunedCoopMat(plan)
+	if !ok || p.Variant != plan.Variant || p.WM != 1 || p.WN != 2 || p.FM != 1 || p.FN != 1 {
+		t.Errorf("tuned for %s 1x2/1x1: bf16 plan %v, %v; want %s with that workgroup", cfg.CoopMat, p, ok, plan.Variant)
+	}
+	g.o.gemm.CoopMat = coopMatName(coopMatShapes[1], "emu")
+	if p, ok := g.o.tunedCoopMat(plan); ok || p != plan {
+		t.Errorf("tuned for %s: bf16 plan %v, %v; want the untuned %v", g.o.gemm.CoopMat, p, ok, plan)
+	}
+}
