@@ -128,13 +128,15 @@ func checkCoopMatGemms(t *testing.T, cfg Config, o *ops.Ops, coop bool) {
 // plain 16-bit GEMMs and with the bf16 cooperative-matrix GEMMs forced to
 // their emulation (attention stays on AttentionAs at bf16: the
 // cooperative-matrix attention is fp16 only). The family must have run
-// GEMMs and no attention. The loss must agree within 5e-5 (relative) and
-// every gradient within 4e-3 of its tensor's largest element, the bounds
-// of the fp16 test: the same bf16 products are accumulated in fp32,
-// possibly in another order, and a bf16-stored activation (2⁻⁸ relative)
-// can then round the other way. Seen on llvmpipe: 0 and 3.8e-7.
+// GEMMs, forward and backward, and no attention. The loss must agree
+// within 5e-5 (relative): the forward products are the same bf16 products
+// accumulated in fp32, possibly in another order. Every gradient must
+// agree within 1.6e-2 (four bf16 roundings, 4·2⁻⁸) of its tensor's
+// largest element: the backward GEMMs read the output gradients rounded
+// to bf16 (2⁻⁸ relative) where the plain families read them in fp32.
+// Seen on llvmpipe: 0 and 3.9e-3.
 func TestCoopMatStepMatchesBF16(t *testing.T) {
-	const lossTol, gradTol = 5e-5, 4e-3
+	const lossTol, gradTol = 5e-5, 1.6e-2
 	d := vktest.Open(t)
 	if !ops.BF16.Supported(d.Info) {
 		t.Skipf("%s has no 16-bit storage", d.Info.Name)

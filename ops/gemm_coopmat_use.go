@@ -125,11 +125,12 @@ func (o *Ops) CoopMatInUseFor(in Precision) (CoopMatPlan, bool) {
 	return *p, true
 }
 
-// CoopMatRuns reports whether Gemm runs p × p products (p 16-bit) on the
-// cooperative-matrix family: a model in precision p then hands its
-// backward products 16-bit output gradients so that they run there too.
+// CoopMatRuns reports whether Gemm runs p × p products (p 16-bit: fp16
+// or bf16, each with its own plan) on the cooperative-matrix family: a
+// model in precision p then hands its backward products 16-bit output
+// gradients so that they run there too.
 func (o *Ops) CoopMatRuns(p Precision) bool {
-	return o.coop != nil && p == FP16
+	return p == FP16 && o.coop != nil || p == BF16 && o.coopBF != nil
 }
 
 // CoopMatGemms is how many Gemm calls these ops have recorded with the
