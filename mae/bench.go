@@ -25,8 +25,8 @@ type TrainBench struct {
 	Precision       string      `json:"precision"`
 	Ops             []OpProfile `json:"ops,omitempty"`
 
-	// CoopMat is the cooperative-matrix plan that ran the fp16 products,
-	// when one did (ops.EnableCoopMat).
+	// CoopMat is the cooperative-matrix plan that ran the 16-bit products
+	// (fp16 or bf16, the run's precision), when one did (ops.EnableCoopMat).
 	CoopMat string `json:"coopmat,omitempty"`
 
 	// Data-parallel runs only (BenchTrainGroup).
@@ -156,7 +156,7 @@ func BenchTrainGroup(o *ops.Ops, cfg Config, preset string, n, steps int, prec o
 		GemmConfig:      o.GemmConfig().String(),
 		Precision:       prec.String(),
 	}
-	if p, on := o.CoopMatInUse(); on && o.CoopMatGemms() > 0 {
+	if p, on := o.CoopMatInUseFor(prec); on && o.CoopMatGemms() > 0 {
 		res.CoopMat = p.String()
 	}
 	res.Ops, err = profileStep(st.Recording())

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/mae-vk/mae-vk/ops"
+	"github.com/mae-vk/mae-vk/vk"
 	"github.com/mae-vk/mae-vk/vk/vktest"
 )
 
@@ -26,62 +27,21 @@ func TestCoopMatStepMatchesHalf(t *testing.T) {
 	if !ops.FP16.Supported(d.Info) {
 		t.Skipf("%s has no 16-bit storage", d.Info.Name)
 	}
-	const n = 4
 	cfg, _ := Preset("micro")
 	p, err := Init(cfg, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := NewRNG(14)
-	images, mk := randomImages(cfg, n, rng), RandomMasking(cfg, n, rng)
 	step := func(coop bool) (float32, []float32) {
-		o := ops.New(d)
-		if coop {
-			warn := func(msg string) { t.Errorf("unexpected warning: %s", msg) }
-			if on, err := o.EnableCoopMat(ops.CoopMatEmulate, t.TempDir(), warn); err != nil || !on {
-				t.Fatalf("EnableCoopMat(emulate) = %v, %v", on, err)
-			}
-		}
-		m, err := NewModelPrecision(o, cfg, n, ops.FP16)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer m.Release()
-		if err := m.SetParams(p); err != nil {
-			t.Fatal(err)
-		}
-		st, err := NewStepper(m, ops.AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.05}, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Release()
-		if _, err := st.Submit([][]float32{images}, []Masking{mk}, StepInfo{Step: 1, LR: 0}, 0.9, 0.95, 0); err != nil {
-			t.Fatal(err)
-		}
-		done, err := st.Flush()
-		if err != nil || len(done) != 1 {
-			t.Fatalf("flush: %v, %d steps", err, len(done))
-		}
-		g, err := st.UpdateGradient()
-		if err != nil {
-			t.Fatal(err)
-		}
-		// With the family: every product with two 16-bit operands. Per
-		// block the 4 linears' forward products and their 8 backward ones
-		// (the output gradient cast to fp16); decoder_embed (latent fp16)
-		// forward, weight and input gradients; decoder_pred's input
-		// gradient (its input, like patch_embed's, stays fp32). The
-		// stepper records the step twice, once per input slot.
-		if want := 2 * (12*(cfg.EncDepth+cfg.DecDepth) + 4); coop && o.CoopMatGemms() != want || !coop && o.CoopMatGemms() != 0 {
-			t.Fatalf("coopmat %v: %d products on the cooperative-matrix family, want %d", coop, o.CoopMatGemms(), want)
-		}
+		loss, g, o := coopMatStep(t, d, cfg, p, ops.FP16, coop)
+		checkCoopMatGemms(t, cfg, o, coop)
 		// At least the forward and the backward of every block of both
 		// stacks (encoder head dim 32, decoder 16: both multiples of 16).
 		fwd, bwd := o.CoopMatAttentions()
 		if blocks := cfg.EncDepth + cfg.DecDepth; coop && (fwd < blocks || bwd < blocks) || !coop && fwd+bwd != 0 {
 			t.Fatalf("coopmat %v: %d forward and %d backward attentions on the cooperative-matrix family (%d blocks)", coop, fwd, bwd, blocks)
 		}
-		return done[0].Loss, g
+		return loss, g
 	}
 	loss, grads := step(false)
 	closs, cgrads := step(true)
@@ -104,4 +64,115 @@ func TestCoopMatStepMatchesHalf(t *testing.T) {
 		}
 	}
 	t.Logf("loss %.6f / %.6f; worst scaled gradient difference %.3g", closs, loss, worst)
+}
+
+// coopMatStep runs one training step of cfg (4 images, one seed) from p at
+// precision prec, with the cooperative-matrix family forced to its
+// emulation when coop is set, and returns the loss, the gradient and the
+// ops (to count what ran on the family). The family must have run GEMMs
+// exactly when coop is set.
+func coopMatStep(t *testing.T, d *vk.Device, cfg Config, p *Params, prec ops.Precision, coop bool) (float32, []float32, *ops.Ops) {
+	t.Helper()
+	const n = 4
+	rng := NewRNG(14)
+	images, mk := randomImages(cfg, n, rng), RandomMasking(cfg, n, rng)
+	o := ops.New(d)
+	if coop {
+		warn := func(msg string) { t.Errorf("unexpected warning: %s", msg) }
+		if on, err := o.EnableCoopMat(ops.CoopMatEmulate, t.TempDir(), warn); err != nil || !on {
+			t.Fatalf("EnableCoopMat(emulate) = %v, %v", on, err)
+		}
+	}
+	m, err := NewModelPrecision(o, cfg, n, prec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Release()
+	if err := m.SetParams(p); err != nil {
+		t.Fatal(err)
+	}
+	st, err := NewStepper(m, ops.AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.05}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Release()
+	if _, err := st.Submit([][]float32{images}, []Masking{mk}, StepInfo{Step: 1, LR: 0}, 0.9, 0.95, 0); err != nil {
+		t.Fatal(err)
+	}
+	done, err := st.Flush()
+	if err != nil || len(done) != 1 {
+		t.Fatalf("flush: %v, %d steps", err, len(done))
+	}
+	g, err := st.UpdateGradient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return done[0].Loss, g, o
+}
+
+// checkCoopMatGemms checks the products coopMatStep ran on the
+// cooperative-matrix family: with it, every product with two 16-bit
+// operands. Per block the 4 linears' forward products and their 8
+// backward ones (the output gradient cast to the 16-bit format);
+// decoder_embed (latent 16-bit) forward, weight and input gradients;
+// decoder_pred's input gradient (its input, like patch_embed's, stays
+// fp32). The stepper records the step twice, once per input slot.
+func checkCoopMatGemms(t *testing.T, cfg Config, o *ops.Ops, coop bool) {
+	t.Helper()
+	if want := 2 * (12*(cfg.EncDepth+cfg.DecDepth) + 4); coop && o.CoopMatGemms() != want || !coop && o.CoopMatGemms() != 0 {
+		t.Fatalf("coopmat %v: %d products on the cooperative-matrix family, want %d", coop, o.CoopMatGemms(), want)
+	}
+}
+
+// TestCoopMatStepMatchesBF16 runs one bf16 training step of micro with the
+// plain 16-bit GEMMs and with the bf16 cooperative-matrix GEMMs forced to
+// their emulation (attention stays on AttentionAs at bf16: the
+// cooperative-matrix attention is fp16 only). The family must have run
+// GEMMs, forward and backward, and no attention. The loss must agree
+// within 5e-5 (relative): the forward products are the same bf16 products
+// accumulated in fp32, possibly in another order. Every gradient must
+// agree within 1.6e-2 (four bf16 roundings, 4·2⁻⁸) of its tensor's
+// largest element: the backward GEMMs read the output gradients rounded
+// to bf16 (2⁻⁸ relative) where the plain families read them in fp32.
+// Seen on llvmpipe: 0 and 3.9e-3.
+func TestCoopMatStepMatchesBF16(t *testing.T) {
+	const lossTol, gradTol = 5e-5, 1.6e-2
+	d := vktest.Open(t)
+	if !ops.BF16.Supported(d.Info) {
+		t.Skipf("%s has no 16-bit storage", d.Info.Name)
+	}
+	cfg, _ := Preset("micro")
+	p, err := Init(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, grads, plain := coopMatStep(t, d, cfg, p, ops.BF16, false)
+	checkCoopMatGemms(t, cfg, plain, false)
+	closs, cgrads, o := coopMatStep(t, d, cfg, p, ops.BF16, true)
+	checkCoopMatGemms(t, cfg, o, true)
+	if plan, ok := o.CoopMatInUseFor(ops.BF16); !ok || plan.Inputs() != ops.BF16 {
+		t.Fatalf("bf16 plan in use: %v, %v", plan, ok)
+	}
+	if fwd, bwd := o.CoopMatAttentions(); fwd+bwd != 0 {
+		t.Errorf("%d forward and %d backward bf16 attentions on the cooperative-matrix family, want 0", fwd, bwd)
+	}
+	if rel := math.Abs(float64(closs-loss)) / math.Abs(float64(loss)); !(rel < lossTol) {
+		t.Errorf("loss %v with cooperative matrices, %v without (relative difference %.3g)", closs, loss, rel)
+	}
+	worst := 0.0
+	for _, tn := range p.Layout.Tensors {
+		if !tn.Trainable {
+			continue
+		}
+		w := make([]float64, tn.Len())
+		for i := range w {
+			w[i] = float64(grads[tn.Offset+i])
+		}
+		e := scaledMaxErr(cgrads[tn.Offset:tn.Offset+tn.Len()], w)
+		worst = max(worst, e)
+		if !(e < gradTol) {
+			t.Errorf("%s: gradients with and without cooperative matrices differ by %.3g (scaled)", tn.Name, e)
+		}
+	}
+	t.Logf("%d bf16 products on the family; loss %.6f / %.6f; worst scaled gradient difference %.3g", o.CoopMatGemms(), closs, loss, worst)
 }

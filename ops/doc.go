@@ -61,20 +61,22 @@
 // Wiring (gemm_coopmat_use.go): EnableCoopMat (the CLI calls it when it
 // opens the ops; MAEVK_COOPMAT=auto|off|emulate) plans, applies the tuned
 // choice (GemmConfig.CoopMat, from TuneCoopMat: `bench gemm --tune`) and
-// self-checks; from then on Gemm runs every product whose A and B are
-// both fp16 (C fp32 or fp16, batch within one dispatch) on the family, and
-// everything else (fp32, bf16, mixed operands) on reg/tiled/generic. In
-// the 16-bit model that is the forward linears; the backward products
-// take an fp32 gradient and stay on the other families.
+// self-checks, for fp16 and for bf16 each on its own; from then on Gemm
+// runs every product whose A and B are both fp16 (C fp32 or fp16) or both
+// bf16 (C fp32 or bf16), batch within one dispatch, on that precision's
+// plan, and everything else (fp32, mixed operands, a precision without a
+// plan) on reg/tiled/generic. In the 16-bit model that is the forward
+// linears; the backward products take an fp32 gradient and stay on the
+// other families.
 //
-// bf16 is not done. Debian 12's glslc cannot compile GL_EXT_bfloat16, and
-// a bf16 module derived from the fp16 SPIR-V (OpTypeFloat 16 with the
-// BFloat16KHR encoding, capabilities BFloat16TypeKHR and
-// BFloat16CooperativeMatrixKHR, SPV_KHR_bfloat16; the kernel does no fp16
-// arithmetic, so the rewrite would be mechanical) cannot be validated
-// here: this spirv-val knows neither SPV_KHR_bfloat16 nor the KHR
-// cooperative matrix, and neither software driver runs either, so a module
-// a driver rejects would first show on a real GPU. The device's
-// VK_KHR_shader_bfloat16 features are queried and shown by `mae-vk
-// devices` (vk.DeviceInfo.BFloat16CoopMat), not enabled.
+// bf16 (PlanCoopMatFor(BF16, ...)): the variants are the fp16 KHR modules
+// retyped to bfloat16 by tools/shaderbuild (shaders/doc.go), used where
+// the device lists a compiled bf16 × bf16 + fp32 KHR shape and has
+// VK_KHR_shader_bfloat16's type and cooperative matrices (vk enables them;
+// CoopMatListed(info, BF16), which also makes bf16 the default
+// precision). The NV extension has no bf16. The module is validated by no
+// tool here; its self-check, on inputs rounded to bf16, decides on the
+// device. The emulation (_emu_bf16: bf16 A and B from 16-bit storage)
+// tests the wiring on lavapipe; SwiftShader, without 16-bit storage, has
+// no bf16 products. bf16 attention stays on the plain families.
 package ops

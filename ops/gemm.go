@@ -118,9 +118,9 @@ func (o *Ops) Gemm(r *vk.Recording, s GemmSpec, a, b, c, bias, residual vk.Bindi
 	if s.M == 0 || s.N == 0 {
 		return nil
 	}
-	if o.coopMatFits(s) {
+	if p := o.coopMatFor(s); p != nil {
 		o.coopGemms++
-		return o.dispatchCoopMat(r, *o.coop, s, a, b, c, bias, residual)
+		return o.dispatchCoopMat(r, *p, s, a, b, c, bias, residual)
 	}
 	push, bias, residual := gemmPushFor(s, c, bias, residual)
 	chunk, err := o.batchChunk(s)

@@ -3,6 +3,7 @@ package ops
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/mae-vk/mae-vk/shaders"
 	"github.com/mae-vk/mae-vk/vk"
@@ -14,15 +15,13 @@ import (
 var ErrNoCoopMat = errors.New("ops: no usable cooperative-matrix shape on this device")
 
 // CoopMatInput is an A or B operand of GemmCoopMat: a binding of IEEE
-// binary16 values (2 bytes each), or of float32 when F32 is set (accepted
-// only by the emulation, for devices without 16-bit storage). This is the
-// cooperative-matrix GEMM's own small interface to 16-bit data; once the
-// precision work (storage header, --precision) lands, its fp16 tensors
-// should be handed over through it, and bf16 added as a third element type
-// where the device lists bf16 shapes.
+// binary16 values (2 bytes each), of bfloat16 values when BF16 is set
+// (for a bf16 plan), or of float32 when F32 is set (accepted only by the
+// emulation, for devices without 16-bit storage).
 type CoopMatInput struct {
 	Data vk.Binding
 	F32  bool
+	BF16 bool
 }
 
 func (in CoopMatInput) elems() int {
@@ -56,6 +55,20 @@ type CoopMatPlan struct {
 	KSteps     int
 	Emulated   bool
 	halfInputs bool
+	// bf16: A and B are bfloat16 (PlanCoopMatFor(BF16, ...)).
+	bf16 bool
+}
+
+// Inputs is the precision of A and B the plan takes: FP16, BF16, or FP32
+// for the float32 emulation.
+func (p CoopMatPlan) Inputs() Precision {
+	switch {
+	case p.bf16:
+		return BF16
+	case p.halfInputs:
+		return FP16
+	}
+	return FP32
 }
 
 // coopMatMax is FRAG_MAX and KSTEP_MAX of gemm_coopmat.comp: smaller in
@@ -90,6 +103,10 @@ func coopMatName(shape [3]int, kind string) string {
 	return fmt.Sprintf("gemm_coopmat_%dx%dx%d_%s", shape[0], shape[1], shape[2], kind)
 }
 
+// coopMatBF16Name is the bf16 variant of coopMatName (kinds "khr" and
+// "emu"): gemm_coopmat_<M>x<N>x<K>_<kind>_bf16.
+func coopMatBF16Name(shape [3]int, kind string) string { return coopMatName(shape, kind) + "_bf16" }
+
 // listedCoopMat is the device's shape for inputs of type in and fp32
 // accumulation that the kernels are compiled for: the first of
 // coopMatShapes (the order of preference) that the device lists, whatever
@@ -106,15 +123,29 @@ func listedCoopMat(info vk.DeviceInfo, in vk.ComponentType) (vk.CoopMatShape, bo
 	return vk.CoopMatShape{}, false
 }
 
-// CoopMatListed reports whether the device lists a cooperative-matrix
-// shape the kernels are compiled for with p inputs and fp32 accumulation
-// (only fp16 has kernels so far). The variant still has to pass its
-// self-check (EnableCoopMat) before Gemm uses it.
-func CoopMatListed(info vk.DeviceInfo, p Precision) bool {
-	if p != FP16 {
-		return false
+// listedCoopMatFor is listedCoopMat for inputs of precision p: fp16, or
+// bf16 on a device with VK_KHR_shader_bfloat16's type and cooperative
+// matrices (KHR shapes only: the NV extension has no bfloat16).
+func listedCoopMatFor(info vk.DeviceInfo, p Precision) (vk.CoopMatShape, bool) {
+	switch p {
+	case FP16:
+		return listedCoopMat(info, vk.ComponentFloat16)
+	case BF16:
+		if !info.BFloat16 || !info.BFloat16CoopMat || !info.CooperativeMatrix {
+			return vk.CoopMatShape{}, false
+		}
+		s, ok := listedCoopMat(info, vk.ComponentBFloat16)
+		return s, ok && s.KHR
 	}
-	_, ok := listedCoopMat(info, vk.ComponentFloat16)
+	return vk.CoopMatShape{}, false
+}
+
+// CoopMatListed reports whether the device lists a cooperative-matrix
+// shape the kernels are compiled for with p inputs (fp16, or bf16 with
+// VK_KHR_shader_bfloat16) and fp32 accumulation. The variant still has to
+// pass its self-check (EnableCoopMat) before Gemm uses it.
+func CoopMatListed(info vk.DeviceInfo, p Precision) bool {
+	_, ok := listedCoopMatFor(info, p)
 	return ok
 }
 
@@ -126,6 +157,23 @@ func CoopMatListed(info vk.DeviceInfo, p Precision) bool {
 // subgroups of 2×2 fragments, 2×2, 2×1 and 1×1 subgroups of one fragment
 // that fits the device's invocation and shared-memory limits.
 func (o *Ops) PlanCoopMat(emulate bool) (CoopMatPlan, error) {
+	return o.PlanCoopMatFor(FP16, emulate)
+}
+
+// PlanCoopMatFor is PlanCoopMat for inputs of precision in: FP16 is
+// PlanCoopMat; BF16 takes the preferred compiled shape the device lists
+// for bf16 inputs (listedCoopMatFor: the _khr_bf16 variant), or, when
+// emulate is set, the bf16 emulation of the first compiled shape
+// (_emu_bf16), on a device with 16-bit storage only (bf16 has no float32
+// emulation: without 16-bit storage there are no bf16 products).
+func (o *Ops) PlanCoopMatFor(in Precision, emulate bool) (CoopMatPlan, error) {
+	switch in {
+	case FP16:
+	case BF16:
+		return o.planCoopMatBF16(emulate)
+	default:
+		return CoopMatPlan{}, fmt.Errorf("ops: cooperative-matrix GEMM for %v inputs: want fp16 or bf16", in)
+	}
 	info := o.d.Info
 	var p CoopMatPlan
 	if s, ok := listedCoopMat(info, vk.ComponentFloat16); ok && !emulate {
@@ -148,6 +196,32 @@ func (o *Ops) PlanCoopMat(emulate bool) (CoopMatPlan, error) {
 		p = CoopMatPlan{Variant: coopMatName(sh, kind), M: sh[0], N: sh[1], K: sh[2], Lanes: coopMatLanes,
 			Emulated: true, halfInputs: kind == "emu"}
 	}
+	return o.sizeCoopMat(p)
+}
+
+// planCoopMatBF16 is PlanCoopMatFor(BF16, emulate).
+func (o *Ops) planCoopMatBF16(emulate bool) (CoopMatPlan, error) {
+	info := o.d.Info
+	var p CoopMatPlan
+	if s, ok := listedCoopMatFor(info, BF16); ok && !emulate {
+		sh := [3]int{s.M, s.N, s.K}
+		p = CoopMatPlan{Variant: coopMatBF16Name(sh, "khr"), M: sh[0], N: sh[1], K: sh[2], Lanes: info.SubgroupSize, halfInputs: true, bf16: true}
+	}
+	if p.Variant == "" {
+		if !emulate || !info.Storage16 {
+			return p, ErrNoCoopMat
+		}
+		sh := coopMatShapes[0]
+		p = CoopMatPlan{Variant: coopMatBF16Name(sh, "emu"), M: sh[0], N: sh[1], K: sh[2], Lanes: coopMatLanes,
+			Emulated: true, halfInputs: true, bf16: true}
+	}
+	return o.sizeCoopMat(p)
+}
+
+// sizeCoopMat gives p the largest workgroup of PlanCoopMat's list that
+// fits the device.
+func (o *Ops) sizeCoopMat(p CoopMatPlan) (CoopMatPlan, error) {
+	info := o.d.Info
 	// The emulation takes the same blocks as real devices: its lanes keep
 	// their data in fixed positions, so 2×2 fragments per subgroup hold
 	// over long K loops on llvmpipe too (TestCoopMatEmulationLongLoopFragments).
@@ -167,14 +241,16 @@ func (o *Ops) PlanCoopMat(emulate bool) (CoopMatPlan, error) {
 //
 //	C_b = epilogue(Alpha·op(A_b)·op(B_b) + Beta·C_b)
 //
-// A and B hold 16-bit values (plan from PlanCoopMat says whether the
-// emulation takes float32 instead); C is float32, or fp16 when s.CType is
-// FP16 (16-bit inputs only); bias and residual are float32 as for Gemm.
-// Gemm calls it for fp16 products once EnableCoopMat has chosen a plan.
+// A and B hold 16-bit values, fp16 or bf16 as the plan takes (plan from
+// PlanCoopMatFor; Inputs says, and whether the emulation takes float32
+// instead); C is float32, or the inputs' 16-bit format when s.CType is
+// FP16 or BF16 (16-bit inputs only); bias and residual are float32 as for
+// Gemm. Gemm calls it for fp16 and bf16 products once EnableCoopMat has
+// chosen a plan for them.
 func (o *Ops) GemmCoopMat(r *vk.Recording, plan CoopMatPlan, s GemmSpec, a, b CoopMatInput, c, bias, residual vk.Binding) error {
 	s.check("GemmCoopMat", a.elems(), b.elems(), bindingElems(c, s.CType), lenIf(s.Bias, bias), lenIf(s.Residual, residual))
-	if a.F32 == plan.halfInputs || b.F32 == plan.halfInputs {
-		return fmt.Errorf("ops: GemmCoopMat: %s wants %s inputs", plan.Variant, map[bool]string{true: "fp16", false: "float32"}[plan.halfInputs])
+	if a.F32 == plan.halfInputs || b.F32 == plan.halfInputs || a.BF16 != plan.bf16 || b.BF16 != plan.bf16 {
+		return fmt.Errorf("ops: GemmCoopMat: %s wants %v inputs", plan.Variant, plan.Inputs())
 	}
 	return o.dispatchCoopMat(r, plan, s, a.Data, b.Data, c, bias, residual)
 }
@@ -184,8 +260,10 @@ func coopMatVariant(plan CoopMatPlan, s GemmSpec) (string, error) {
 	switch {
 	case s.CType == FP32:
 		return plan.Variant, nil
-	case s.CType == FP16 && plan.halfInputs:
+	case s.CType == FP16 && plan.halfInputs && !plan.bf16:
 		return plan.Variant + "_c16_fp16", nil
+	case s.CType == BF16 && plan.bf16:
+		return strings.TrimSuffix(plan.Variant, "_bf16") + "_c16_bf16", nil
 	}
 	return "", fmt.Errorf("ops: GemmCoopMat: %s cannot store C as %v", plan.Variant, s.CType)
 }

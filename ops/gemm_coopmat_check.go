@@ -12,9 +12,9 @@ import (
 	"github.com/mae-vk/mae-vk/vk"
 )
 
-// coopMatCheckTol is the relative error the self-check allows: fp16 inputs
-// are exact in fp32, so only the fp32 accumulation order differs from the
-// float64 reference.
+// coopMatCheckTol is the relative error the self-check allows: fp16 and
+// bf16 inputs are exact in fp32, so only the fp32 accumulation order
+// differs from the float64 reference.
 const coopMatCheckTol = 1e-4
 
 // coopMatVerdict is the stored outcome of one variant's self-check.
@@ -32,8 +32,9 @@ func coopMatCheckFile(dir string, info vk.DeviceInfo) string {
 
 // CheckCoopMat reports whether plan's variant may be used on this device:
 // it runs one small product of awkward shape (B transposed, bias, GELU;
-// partial blocks and K slices) against GemmRef, once per device, driver
-// version and blocking of the variant (checkKey), keeping the verdict
+// partial blocks and K slices) against GemmRef on inputs rounded to the
+// plan's 16-bit format (fp16 or bf16), once per device, driver version
+// and blocking of the variant (checkKey), keeping the verdict
 // in dir (no file when dir is ""). On a failure warn is called once per
 // Ops with a message naming the variant, and the caller falls back to
 // another GEMM family. An error means the check could not run.
@@ -126,12 +127,13 @@ func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bi
 	s := GemmSpec{M: 2*bm + 3, N: bn + 5, K: 3*plan.kSteps()*plan.K + 7, Batch: 1, Alpha: 1,
 		TransB: true, Bias: true, GELU: true}
 	rng := rand.New(rand.NewPCG(14, 14))
+	format := plan.Inputs() // FP16, BF16, or FP32 for the float32 emulation
 	fill := func(n int) []float64 {
 		v := make([]float64, n)
 		for i := range v {
 			v[i] = rng.Float64()*2 - 1
 			if plan.halfInputs {
-				v[i] = halfValue(halfBits(float32(v[i])))
+				v[i] = float64(HalfValue(format, HalfBits(format, float32(v[i]))))
 			} else {
 				v[i] = float64(float32(v[i]))
 			}
@@ -149,24 +151,25 @@ func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bi
 		}
 	}()
 	upload := func(name string, v []float64, half bool) (*vk.Buffer, error) {
-		raw := halfBytes(v)
-		if !half {
-			raw = make([]byte, 4*len(v))
+		f := make([]float32, len(v))
+		for i, x := range v {
+			f[i] = float32(x)
 		}
-		for len(raw)%4 != 0 {
-			raw = append(raw, 0)
+		var words []uint32
+		if half {
+			words = PackHalf(format, f)
 		}
-		buf, err := o.d.NewBuffer(name, len(raw))
+		size := 4 * len(v)
+		if half {
+			size = 4 * len(words)
+		}
+		buf, err := o.d.NewBuffer(name, size)
 		if err != nil {
 			return nil, err
 		}
 		bufs = append(bufs, buf)
 		if half {
-			return buf, buf.Write(0, raw)
-		}
-		f := make([]float32, len(v))
-		for i, x := range v {
-			f[i] = float32(x)
+			return buf, buf.WriteUint32(0, words)
 		}
 		return buf, buf.WriteFloat32(0, f)
 	}
@@ -186,9 +189,9 @@ func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bi
 	if err != nil {
 		return 0, err
 	}
-	// With fp16 inputs, the fp16-C variant (the model's fc1) runs the same
-	// product too: its error beyond the one rounding to fp16 (at most 2⁻¹¹
-	// relative) counts.
+	// With 16-bit inputs, the 16-bit-C variant (the model's fc1) runs the
+	// same product too: its error beyond the one rounding to the format (at
+	// most 2⁻¹¹ relative for fp16, 2⁻⁸ for bf16) counts.
 	var c16 *vk.Buffer
 	if plan.halfInputs {
 		if c16, err = upload("coopmat check C16", make([]float64, s.M*s.N), true); err != nil {
@@ -200,12 +203,12 @@ func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bi
 		return 0, err
 	}
 	defer r.Release()
-	in := func(b *vk.Buffer) CoopMatInput { return CoopMatInput{Data: b, F32: !plan.halfInputs} }
+	in := func(b *vk.Buffer) CoopMatInput { return CoopMatInput{Data: b, F32: !plan.halfInputs, BF16: plan.bf16} }
 	if err := o.GemmCoopMat(r, plan, s, in(ab), in(bb), cb, biasb, nil); err != nil {
 		return 0, err
 	}
 	s16 := s
-	s16.CType = FP16
+	s16.CType = format
 	if c16 != nil {
 		if err := o.GemmCoopMat(r, plan, s16, in(ab), in(bb), c16, biasb, nil); err != nil {
 			return 0, err
@@ -226,7 +229,11 @@ func (o *Ops) runCoopMatCheck(plan CoopMatPlan, ref func(s GemmSpec, a, b, c, bi
 	if err := c16.ReadUint32(0, words); err != nil {
 		return 0, err
 	}
-	return max(e, relErrF32(UnpackHalf(FP16, words, s.M*s.N), want)-math.Pow(2, -11)), nil
+	unit := math.Pow(2, -11)
+	if format == BF16 {
+		unit = math.Pow(2, -8)
+	}
+	return max(e, relErrF32(UnpackHalf(format, words, s.M*s.N), want)-unit), nil
 }
 
 // CoopMatCheckError runs the self-check product of CheckCoopMat on plan

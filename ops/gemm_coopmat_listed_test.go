@@ -50,3 +50,48 @@ func TestListedCoopMatPrefersCompiledShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestCoopMatListedBF16: bf16 counts only where the device lists a
+// compiled shape with bf16 A and B and fp32 accumulation on the KHR
+// extension and has VK_KHR_shader_bfloat16's type and matrices; fp16 is
+// unaffected by bf16 shapes.
+func TestCoopMatListedBF16(t *testing.T) {
+	shape := func(m, n, k int, in, acc vk.ComponentType, khr bool) vk.CoopMatShape {
+		return vk.CoopMatShape{M: m, N: n, K: k, A: in, B: in, C: acc, Result: acc, Subgroup: true, KHR: khr}
+	}
+	bf, f16, f32 := vk.ComponentBFloat16, vk.ComponentFloat16, vk.ComponentFloat32
+	dev := func(bfType, bfMat bool, shapes ...vk.CoopMatShape) vk.DeviceInfo {
+		return vk.DeviceInfo{VulkanMemoryModel: true, CooperativeMatrix: true, BFloat16: bfType, BFloat16CoopMat: bfMat, CoopMatShapes: shapes}
+	}
+	cases := []struct {
+		name       string
+		info       vk.DeviceInfo
+		bf16, fp16 bool
+	}{
+		{"bf16 and fp16", dev(true, true, shape(16, 16, 16, f16, f32, true), shape(16, 16, 16, bf, f32, true)), true, true},
+		{"bf16 only, second shape", dev(true, true, shape(16, 8, 8, bf, f32, true), shape(16, 8, 16, bf, f32, true)), true, false},
+		{"bf16 listed, matrices feature off", dev(true, false, shape(16, 16, 16, bf, f32, true)), false, false},
+		{"bf16 listed, type feature off", dev(false, true, shape(16, 16, 16, bf, f32, true)), false, false},
+		{"bf16 accumulation only", dev(true, true, shape(16, 16, 16, bf, bf, true)), false, false},
+		{"bf16 shape without a kernel", dev(true, true, shape(32, 8, 16, bf, f32, true)), false, false},
+		{"fp16 only", dev(true, true, shape(16, 16, 16, f16, f32, true)), false, true},
+	}
+	for _, c := range cases {
+		if got := CoopMatListed(c.info, BF16); got != c.bf16 {
+			t.Errorf("%s: CoopMatListed(bf16) = %v, want %v", c.name, got, c.bf16)
+		}
+		if got := CoopMatListed(c.info, FP16); got != c.fp16 {
+			t.Errorf("%s: CoopMatListed(fp16) = %v, want %v", c.name, got, c.fp16)
+		}
+	}
+	// NV lists no bfloat16; a bf16 shape from the NV entry point (on a
+	// device with only that extension) is not used.
+	nv := vk.DeviceInfo{VulkanMemoryModel: true, CooperativeMatrixNV: true, BFloat16: true, BFloat16CoopMat: true,
+		CoopMatShapes: []vk.CoopMatShape{shape(16, 16, 16, bf, f32, false)}}
+	if CoopMatListed(nv, BF16) {
+		t.Error("CoopMatListed(bf16) on an NV-only device")
+	}
+	if CoopMatListed(dev(true, true, shape(16, 16, 16, bf, f32, true)), FP32) {
+		t.Error("CoopMatListed(fp32)")
+	}
+}

@@ -7,13 +7,20 @@ import (
 	"github.com/mae-vk/mae-vk/vk"
 )
 
-// uploadCoopMat makes an A or B operand for plan: binary16 values where
-// the plan takes 16-bit inputs (v is rounded to binary16 in place, so the
-// reference sees what the device sees), float32 otherwise.
+// uploadCoopMat makes an A or B operand for plan: binary16 (or bfloat16,
+// for a bf16 plan) values where the plan takes 16-bit inputs (v is
+// rounded to the format in place, so the reference sees what the device
+// sees), float32 otherwise.
 func (g *gpu) uploadCoopMat(plan CoopMatPlan, name string, v []float64) CoopMatInput {
 	g.t.Helper()
 	if !plan.halfInputs {
 		return CoopMatInput{Data: g.upload(name, v), F32: true}
+	}
+	if plan.bf16 {
+		for i, x := range v {
+			v[i] = RoundHalfRef(BF16, x)
+		}
+		return CoopMatInput{Data: g.uploadHalf(name, BF16, v), BF16: true}
 	}
 	for i, x := range v {
 		v[i] = halfValue(halfBits(float32(x)))

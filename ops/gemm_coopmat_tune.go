@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mae-vk/mae-vk/vk"
@@ -26,8 +27,8 @@ var (
 // coopMatShared is the shared memory gemm_coopmat.comp declares for p:
 // the A and B slices of KSteps·K and one fragment of C per subgroup.
 func coopMatShared(p CoopMatPlan) int {
-	elem := 4
-	if p.halfInputs {
+	elem := 4 // float32 inputs, and the bf16 emulation's float staging
+	if p.halfInputs && !(p.bf16 && p.Emulated) {
 		elem = 2
 	}
 	bm, bn := p.block()
@@ -94,9 +95,20 @@ func (o *Ops) CoopMatCandidates(emulate bool) []CoopMatPlan {
 }
 
 // tunedCoopMat is the candidate the tuning stored (GemmConfig.CoopMat), if
-// it is one of this device's candidates of plan's kind.
+// it is one of this device's candidates of plan's kind. Tuning times fp16
+// products; a bf16 plan takes the workgroup tuned for its fp16 twin (the
+// same kernel, retyped) when that fits.
 func (o *Ops) tunedCoopMat(plan CoopMatPlan) (CoopMatPlan, bool) {
 	if o.gemm.CoopMat == "" || o.gemm.CoopMat == "off" {
+		return plan, false
+	}
+	if plan.bf16 {
+		p := plan
+		p.WM, p.WN, p.FM, p.FN = o.gemm.CoopWM, o.gemm.CoopWN, o.gemm.CoopFM, o.gemm.CoopFN
+		twin := strings.TrimSuffix(plan.Variant, "_bf16")
+		if o.gemm.CoopMat == twin && p.WM > 0 && p.WN > 0 && coopMatPlanFits(p, o.d.Info) {
+			return p, true
+		}
 		return plan, false
 	}
 	for _, p := range o.CoopMatCandidates(plan.Emulated) {
@@ -108,12 +120,18 @@ func (o *Ops) tunedCoopMat(plan CoopMatPlan) (CoopMatPlan, bool) {
 	return plan, false
 }
 
-// BenchGemmCoopMat times s (A and B fp16) with plan.
+// BenchGemmCoopMat times s (A and B of the plan's inputs, fp16 or bf16)
+// with plan.
 func (o *Ops) BenchGemmCoopMat(s GemmSpec, plan CoopMatPlan, budget time.Duration) (BenchResult, error) {
-	saved, savedN := o.coop, o.coopGemms
-	defer func() { o.coop, o.coopGemms = saved, savedN }()
-	o.coop = &plan
-	s.AType, s.BType = FP16, FP16
+	saved, savedBF, savedN := o.coop, o.coopBF, o.coopGemms
+	defer func() { o.coop, o.coopBF, o.coopGemms = saved, savedBF, savedN }()
+	if plan.bf16 {
+		o.coopBF = &plan
+		s.AType, s.BType = BF16, BF16
+	} else {
+		o.coop = &plan
+		s.AType, s.BType = FP16, FP16
+	}
 	if !o.coopMatFits(s) {
 		return BenchResult{}, fmt.Errorf("ops: bench coopmat: batch %d above the device's z limit", s.Batch)
 	}

@@ -51,56 +51,86 @@ type coopMatUse struct {
 	warn    func(string)
 }
 
-// EnableCoopMat decides whether Gemm runs its fp16 × fp16 products (the
-// 16-bit model's forward GEMMs) with the cooperative-matrix family (and,
-// through AttentionCoopMatFor, whether the fp16 attention does): under
-// mode, it plans the variant (PlanCoopMat, or the configuration tuned by
-// `bench gemm --tune` when it names one), self-checks it once per device
-// and driver version (CheckCoopMat, verdicts kept in dir) and, if it
-// passes, makes Gemm use it. Every other product keeps the reg and tiled
-// families. It reports whether the family is in use; a failed check warns
-// through warn and is not an error.
+// EnableCoopMat decides whether Gemm runs its fp16 × fp16 and bf16 ×
+// bf16 products (the 16-bit model's forward GEMMs) with the
+// cooperative-matrix family (and, through AttentionCoopMatFor, whether
+// the fp16 attention does): under mode, for each of fp16 and bf16 on its
+// own, it plans the variant (PlanCoopMatFor, or the configuration tuned
+// by `bench gemm --tune` when it names one), self-checks it once per
+// device and driver version (CheckCoopMat, verdicts kept in dir) and, if
+// it passes, makes Gemm use it for that precision: one precision's
+// failing check does not keep the other off. Every other product keeps
+// the reg and tiled families. It reports whether the family is in use for
+// either precision; a failed check warns through warn (naming the
+// variant) and is not an error.
 func (o *Ops) EnableCoopMat(mode CoopMatMode, dir string, warn func(string)) (bool, error) {
-	o.coop, o.coopAttn = nil, nil
+	o.coop, o.coopBF, o.coopAttn = nil, nil, nil
 	o.coopUse = coopMatUse{emulate: mode == CoopMatEmulate, dir: dir, warn: warn}
 	if mode == CoopMatOff || o.gemm.CoopMat == "off" && mode == CoopMatAuto {
 		return false, nil
 	}
-	plan, err := o.PlanCoopMat(mode == CoopMatEmulate)
-	if errors.Is(err, ErrNoCoopMat) {
-		return false, nil
-	}
+	fp16, err := o.enableCoopMatFor(FP16, mode, dir, warn)
 	if err != nil {
 		return false, err
 	}
+	bf16, err := o.enableCoopMatFor(BF16, mode, dir, warn)
+	if err != nil {
+		return false, err
+	}
+	o.coop, o.coopBF = fp16, bf16
+	return fp16 != nil || bf16 != nil, nil
+}
+
+// enableCoopMatFor is EnableCoopMat's plan for inputs of precision in:
+// nil where there is none or it failed its self-check.
+func (o *Ops) enableCoopMatFor(in Precision, mode CoopMatMode, dir string, warn func(string)) (*CoopMatPlan, error) {
+	plan, err := o.PlanCoopMatFor(in, mode == CoopMatEmulate)
+	if errors.Is(err, ErrNoCoopMat) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	if !plan.halfInputs {
-		return false, nil // the float32 emulation: no 16-bit storage, so no 16-bit Gemm either
+		return nil, nil // the float32 emulation: no 16-bit storage, so no 16-bit Gemm either
 	}
 	if tuned, ok := o.tunedCoopMat(plan); ok {
 		plan = tuned
 	}
 	ok, err := o.CheckCoopMat(plan, dir, warn)
 	if err != nil || !ok {
-		return false, err
+		return nil, err
 	}
-	o.coop = &plan
-	return true, nil
+	return &plan, nil
 }
 
 // CoopMatInUse is the plan Gemm runs fp16 × fp16 products with, if any
 // (EnableCoopMat).
 func (o *Ops) CoopMatInUse() (CoopMatPlan, bool) {
-	if o.coop == nil {
-		return CoopMatPlan{}, false
-	}
-	return *o.coop, true
+	return o.CoopMatInUseFor(FP16)
 }
 
-// CoopMatRuns reports whether Gemm runs p × p products (p 16-bit) on the
-// cooperative-matrix family: a model in precision p then hands its
-// backward products 16-bit output gradients so that they run there too.
+// CoopMatInUseFor is the plan Gemm runs products of in × in (FP16 or
+// BF16) with, if any (EnableCoopMat).
+func (o *Ops) CoopMatInUseFor(in Precision) (CoopMatPlan, bool) {
+	p := o.coop
+	if in == BF16 {
+		p = o.coopBF
+	} else if in != FP16 {
+		p = nil
+	}
+	if p == nil {
+		return CoopMatPlan{}, false
+	}
+	return *p, true
+}
+
+// CoopMatRuns reports whether Gemm runs p × p products (p 16-bit: fp16
+// or bf16, each with its own plan) on the cooperative-matrix family: a
+// model in precision p then hands its backward products 16-bit output
+// gradients so that they run there too.
 func (o *Ops) CoopMatRuns(p Precision) bool {
-	return o.coop != nil && p == FP16
+	return p == FP16 && o.coop != nil || p == BF16 && o.coopBF != nil
 }
 
 // CoopMatGemms is how many Gemm calls these ops have recorded with the
@@ -108,13 +138,28 @@ func (o *Ops) CoopMatRuns(p Precision) bool {
 func (o *Ops) CoopMatGemms() int { return o.coopGemms }
 
 // coopMatFits reports whether Gemm runs s with the cooperative-matrix
-// family: one is in use, A and B are fp16 (C fp32 or fp16), and the grid
-// fits one dispatch.
-func (o *Ops) coopMatFits(s GemmSpec) bool {
-	if o.coop == nil || s.AType != FP16 || s.BType != FP16 || s.CType == BF16 {
-		return false
+// family (coopMatFor).
+func (o *Ops) coopMatFits(s GemmSpec) bool { return o.coopMatFor(s) != nil }
+
+// coopMatFor is the plan Gemm runs s with, or nil for its other
+// families: a plan is in use for s's inputs, A and B are both fp16 (C
+// fp32 or fp16) or both bf16 (C fp32 or bf16), and the grid fits one
+// dispatch.
+func (o *Ops) coopMatFor(s GemmSpec) *CoopMatPlan {
+	var p *CoopMatPlan
+	switch {
+	case s.AType == FP16 && s.BType == FP16 && (s.CType == FP32 || s.CType == FP16):
+		p = o.coop
+	case s.AType == BF16 && s.BType == BF16 && (s.CType == FP32 || s.CType == BF16):
+		p = o.coopBF
 	}
-	bm, bn := o.coop.block()
+	if p == nil {
+		return nil
+	}
+	bm, bn := p.block()
 	c := o.d.Info.MaxWorkgroupCount
-	return ceilDiv(s.N, bn) <= c[0] && ceilDiv(s.M, bm) <= c[1] && s.Batch <= c[2]
+	if ceilDiv(s.N, bn) <= c[0] && ceilDiv(s.M, bm) <= c[1] && s.Batch <= c[2] {
+		return p
+	}
+	return nil
 }

@@ -27,9 +27,11 @@ type Ops struct {
 	// coopWarned holds the cooperative-matrix variants whose failed
 	// self-check has been reported (CheckCoopMat warns once).
 	coopWarned map[string]bool
-	// coop is the cooperative-matrix plan Gemm runs fp16 products with
-	// (EnableCoopMat), nil for none; coopGemms counts those products.
+	// coop and coopBF are the cooperative-matrix plans Gemm runs fp16 and
+	// bf16 products with (EnableCoopMat), nil for none; coopGemms counts
+	// those products.
 	coop      *CoopMatPlan
+	coopBF    *CoopMatPlan
 	coopGemms int
 	// coopUse is how EnableCoopMat was called (mode, verdict directory,
 	// warn), kept so that the attention family can be planned and checked

@@ -42,6 +42,11 @@ func variantsAsked() []string {
 				names = append(names, name)
 			}
 		}
+		for _, kind := range []string{"khr", "emu"} { // bf16: no NV or float32 form
+			plan := CoopMatPlan{Variant: coopMatBF16Name(sh, kind), halfInputs: true, bf16: true}
+			name, _ := coopMatVariant(plan, GemmSpec{CType: BF16})
+			names = append(names, plan.Variant, name)
+		}
 	}
 	names = append(names, halfVariantsAsked()...)
 	for pass := range attnPassNames {

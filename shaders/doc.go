@@ -67,6 +67,22 @@
 // shape is a table entry plus ops.coopMatShapes, which orders them by
 // preference.
 //
+// bfloat16 (variants_bf16.go): this glslc has no GL_EXT_bfloat16 and these
+// spirv-tools no SPV_KHR_bfloat16, so the bf16 GEMM is the fp16 one's KHR
+// module retyped (CoopMatBF16; tools/shaderbuild/bfloat16.go): OpTypeFloat
+// 16 gains the BFloat16KHR encoding (0), its constants are re-encoded
+// (0x3C00 -> 0x3F80; a value bf16 cannot hold exactly is an error),
+// capabilities BFloat16TypeKHR (5116) and BFloat16CooperativeMatrixKHR
+// (5118) and the extension are declared and Float16 dropped. The rewrite
+// rejects, naming the opcode, any instruction SPV_KHR_bfloat16 does not
+// allow on a 16-bit value (arithmetic, comparisons, extended
+// instructions): a coopmat kernel keeps its 16-bit values to loads,
+// stores, copies, phis, conversions and the matrix instructions, and
+// computes in fp32. Its tests compare each bf16 module with its fp16
+// twin; no validator here reads it, the device's self-check does. The
+// emulation reads bf16 through COOPMAT_BF16_INPUT (16-bit storage, no
+// fp16 arithmetic). VK_NV_cooperative_matrix has no bf16: no NV form.
+//
 // Keep matrices in values, Function variables or arrays of them (no
 // structs); a value may serve in one role only.
 // # 16-bit storage (mixed precision)

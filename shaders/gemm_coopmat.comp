@@ -16,16 +16,31 @@
 // Defines: MS, NS, KS the fragment shape (one of the device's
 // cooperative-matrix shapes); COOPMAT_EMULATE for the plain-code
 // emulation (coopmat.glsl); COOPMAT_F32_INPUT for float A and B (the
-// emulation on devices without 16-bit storage).
+// emulation on devices without 16-bit storage); COOPMAT_BF16_INPUT (with
+// COOPMAT_EMULATE) for bfloat16 A and B, widened to float while staging
+// (the real bf16 module is the fp16 KHR one retyped by tools/shaderbuild).
 // Specialization: 0 the workgroup size (WM·WN·subgroup size, or
 // WM·WN·COOP_LANES emulated), 1 WM, 2 WN, 3 FM, 4 FN (each at most
 // FRAG_MAX), 5 KSTEPS (at most KSTEP_MAX).
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
-#ifndef COOPMAT_F32_INPUT
+#if defined(COOPMAT_BF16_INPUT)
+#ifndef COOPMAT_EMULATE
+#error "COOPMAT_BF16_INPUT is the emulation's: the bf16 module is derived from the fp16 SPIR-V"
+#endif
+#extension GL_EXT_shader_16bit_storage : require
+// A and B hold bfloat16 bits; staged (and multiplied) as float.
+#define ELEM float
+#define IN_ELEM uint16_t
+#define IN_LOAD(x) uintBitsToFloat(uint(x) << 16)
+#elif !defined(COOPMAT_F32_INPUT)
 #extension GL_EXT_shader_16bit_storage : require
 #define ELEM float16_t
 #else
 #define ELEM float
+#endif
+#ifndef IN_ELEM
+#define IN_ELEM ELEM
+#define IN_LOAD(x) x
 #endif
 #extension GL_EXT_control_flow_attributes : require
 #include "common.glsl"
@@ -60,8 +75,8 @@ const uint BK = KSTEPS * KS;
 const uint THREADS = gl_WorkGroupSize.x;
 const uint PATCH = MS * NS; // one fragment of C
 
-layout(std430, set = 0, binding = 0) readonly buffer ABuf { ELEM A[]; };
-layout(std430, set = 0, binding = 1) readonly buffer BBuf { ELEM B[]; };
+layout(std430, set = 0, binding = 0) readonly buffer ABuf { IN_ELEM A[]; };
+layout(std430, set = 0, binding = 1) readonly buffer BBuf { IN_ELEM B[]; };
 
 shared ELEM As[BM * BK];
 shared ELEM Bs[BK * BN];
@@ -94,7 +109,7 @@ void main() {
 			uint i = row0 + m, k = k0 + kk;
 			ELEM v = ELEM(0.0);
 			if (i < p.M && k < p.K) {
-				v = transA ? A[aBase + k * p.M + i] : A[aBase + i * p.K + k];
+				v = transA ? IN_LOAD(A[aBase + k * p.M + i]) : IN_LOAD(A[aBase + i * p.K + k]);
 			}
 			As[m * BK + kk] = v;
 		}
@@ -105,7 +120,7 @@ void main() {
 			uint j = col0 + n, k = k0 + kk;
 			ELEM v = ELEM(0.0);
 			if (j < p.N && k < p.K) {
-				v = transB ? B[bBase + j * p.K + k] : B[bBase + k * p.N + j];
+				v = transB ? IN_LOAD(B[bBase + j * p.K + k]) : IN_LOAD(B[bBase + k * p.N + j]);
 			}
 			Bs[kk * BN + n] = v;
 		}

@@ -18,6 +18,10 @@ type Variant struct {
 	// GL_NV_cooperative_matrix: shaderbuild compiles and validates the NV
 	// module, then rewrites it to SPV_KHR_cooperative_matrix (doc.go).
 	CoopMatKHR bool
+	// CoopMatBF16 (with CoopMatKHR) retypes the KHR module's binary16
+	// values and matrices to bfloat16 (SPV_KHR_bfloat16): the bf16
+	// cooperative-matrix kernels are their fp16 twins' SPIR-V (doc.go).
+	CoopMatBF16 bool
 	// Spare, when not empty, says why the variant is kept although no op
 	// asks for it (TestVariantsAsked in ops fails on an unasked variant
 	// without it).

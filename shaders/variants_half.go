@@ -78,6 +78,7 @@ func halfVariants() []Variant {
 				Push: v.Push, Bindings: v.Bindings, CoopMatKHR: v.CoopMatKHR})
 		}
 	}
+	out = append(out, coopMatBF16Variants()...)
 	for _, f := range HalfFormats {
 		out = append(out,
 			Variant{Name: "cast_to_" + f, Source: "cast.comp", Defines: []string{"CAST_TO_HALF", halfDefine(f)}, Push: CastPush{}, Bindings: []Binding{In, Out}},

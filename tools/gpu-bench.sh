@@ -17,7 +17,7 @@
 # (c) GEMM tuning (cooperative-matrix candidates included); (e) mae-vk bench train in fp32, bf16
 # and fp16 (--precision); (f) the same
 # step in PyTorch, fp32 without TF32 and bf16 autocast; (c) GEMMs (fp32, and
-# fp16 on the cooperative matrices) and (d) fused attention fwd+bwd at MAE
+# fp16 and bf16 on the cooperative matrices) and (d) fused attention fwd+bwd at MAE
 # shapes in mae-vk, then in PyTorch (fp32, bf16, and fp16 for GEMMs); (b) the
 # Go test binaries on the real driver; (g) the table.
 #
@@ -181,6 +181,9 @@ vk_gemm() {
   step "vk-$1.json" 30 ./mae-vk bench gemm $2 --time 1s --json
   # fp16 A and B on the cooperative matrices (tensor cores), as tuned.
   step "vkcm-$1.json" 30 ./mae-vk bench gemm $2 --coopmat --time 1s --json
+  # bf16 A and B on them, where the device lists bf16 shapes (an error,
+  # recorded, elsewhere).
+  step "vkcmbf-$1.json" 30 ./mae-vk bench gemm $2 --coopmat --precision bf16 --time 1s --json
 }
 # shellcheck disable=SC2086
 vk_attention() { step "vk-$1.json" 40 ./mae-vk bench attention $2 --json; }
@@ -365,6 +368,10 @@ for line in open(os.path.join(out, "workloads.tsv")).read().splitlines():
             p16, p16r = value("ptfp16-" + key, op, metric)
             r = ratio(vcm, p16, "fp16 %.2f×", pam, " (bf16 %.2f×)")
             rows.append((lab + " [mae-vk coopmat fp16]", cell(vcm, vcmr, metric), "fp16: " + cell(p16, p16r, metric), cell(pam, pamr, metric), r))
+            # mae-vk bf16 on cooperative matrices, against cuBLAS bf16.
+            vbf, vbfr = value("vkcmbf-" + key, op, metric)
+            r = ratio(vbf, pam, "bf16 %.2f×", None, "")
+            rows.append((lab + " [mae-vk coopmat bf16]", cell(vbf, vbfr, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), r))
         if kind != "train":
             continue
         # mae-vk's 16-bit precisions, against PyTorch's bf16 autocast.
@@ -411,6 +418,7 @@ else:
 print()
 print("ratio = mae-vk ÷ PyTorch fp32 (TF32 off); AMP = bf16 autocast (train) or bf16 operands (ops).")
 print("Rows [mae-vk coopmat fp16]: mae-vk bench gemm --coopmat (tensor cores, fp16 in, fp32 out) against PyTorch fp16 (cuBLAS) and bf16.")
+print("Rows [mae-vk coopmat bf16]: mae-vk bench gemm --coopmat --precision bf16 (tensor cores, bf16 in, fp32 out) against PyTorch bf16 (cuBLAS).")
 print("Rows [mae-vk bf16/fp16]: mae-vk bench train --precision bf16/fp16, compared with PyTorch AMP and mae-vk fp32.")
 print()
 print("| workload | mae-vk | PyTorch fp32 | PyTorch AMP | ratio |")

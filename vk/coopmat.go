@@ -91,8 +91,8 @@ func (d DeviceInfo) CoopMatSummary() string {
 		return ext + " (no subgroup shapes)"
 	}
 	bf16 := ""
-	if d.BFloat16CoopMat {
-		bf16 = "; bf16 matrices (VK_KHR_shader_bfloat16) listed, unused"
+	if d.BFloat16CoopMat && d.BFloat16 && d.CooperativeMatrix {
+		bf16 = "; bf16 matrices (VK_KHR_shader_bfloat16) enabled"
 	}
 	return ext + " " + strings.Join(shapes, ", ") + bf16
 }

@@ -46,7 +46,8 @@ func TestFindCoopMat(t *testing.T) {
 		{"NV only", vk.DeviceInfo{VulkanMemoryModel: true, CooperativeMatrixNV: true, CoopMatShapes: []vk.CoopMatShape{nv}}, nv, true, "NV 16x8x16 f16*f16+f32"},
 		{"KHR preferred", vk.DeviceInfo{VulkanMemoryModel: true, CooperativeMatrix: true, CooperativeMatrixNV: true, CoopMatShapes: []vk.CoopMatShape{nv, khr}}, khr, true, "KHR 16x8x16 f16*f16+f32, 16x16x16 f16*f16+f32"},
 		{"shapes but feature off", vk.DeviceInfo{VulkanMemoryModel: true, CoopMatShapes: []vk.CoopMatShape{khr}}, vk.CoopMatShape{}, false, "no"},
-		{"bf16 listed", vk.DeviceInfo{VulkanMemoryModel: true, CooperativeMatrix: true, BFloat16: true, BFloat16CoopMat: true, CoopMatShapes: []vk.CoopMatShape{khr}}, khr, true, "KHR 16x16x16 f16*f16+f32; bf16 matrices (VK_KHR_shader_bfloat16) listed, unused"},
+		{"bf16 listed", vk.DeviceInfo{VulkanMemoryModel: true, CooperativeMatrix: true, BFloat16: true, BFloat16CoopMat: true, CoopMatShapes: []vk.CoopMatShape{khr}}, khr, true, "KHR 16x16x16 f16*f16+f32; bf16 matrices (VK_KHR_shader_bfloat16) enabled"},
+		{"bf16 listed, type off", vk.DeviceInfo{VulkanMemoryModel: true, CooperativeMatrix: true, BFloat16CoopMat: true, CoopMatShapes: []vk.CoopMatShape{khr}}, khr, true, "KHR 16x16x16 f16*f16+f32"},
 		{"no memory model", vk.DeviceInfo{CooperativeMatrix: true, CoopMatShapes: []vk.CoopMatShape{khr}}, vk.CoopMatShape{}, false, "KHR 16x16x16 f16*f16+f32"},
 		{"fp32 accumulate missing", vk.DeviceInfo{VulkanMemoryModel: true, CooperativeMatrix: true, CoopMatShapes: []vk.CoopMatShape{{M: 16, N: 16, K: 16, Subgroup: true, KHR: true}}}, vk.CoopMatShape{}, false, "KHR 16x16x16 f16*f16+f16"},
 	}

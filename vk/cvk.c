@@ -417,8 +417,12 @@ VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_devi
 	qci.pQueuePriorities = &priority;
 
 	feature_chain fc;
+	// bf16: the type, and its cooperative matrices where the KHR ones are
+	// on, for the bf16 cooperative-matrix GEMM (ops).
+	int bf16_coopmat = info->bfloat16_coopmat && info->bfloat16_type && info->cooperative_matrix;
+	int bf16 = info->bfloat16_type;
 	build_feature_chain(&fc, info->api_version, info->subgroup_size_control_ext,
-		info->cooperative_matrix, info->cooperative_matrix_nv, 0); // bf16: queried, not enabled (no kernel uses it)
+		info->cooperative_matrix, info->cooperative_matrix_nv, bf16);
 	// Ask for what is there, nothing more.
 	fc.s16.storageBuffer16BitAccess = info->storage16;
 	fc.s8.storageBuffer8BitAccess = info->storage8;
@@ -430,8 +434,10 @@ VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_devi
 	fc.cm.cooperativeMatrix = info->cooperative_matrix;
 	fc.vmm.vulkanMemoryModel = info->vulkan_memory_model;
 	fc.cmnv.cooperativeMatrix = info->cooperative_matrix_nv;
+	fc.bf16.shaderBFloat16Type = bf16;
+	fc.bf16.shaderBFloat16CooperativeMatrix = bf16_coopmat;
 
-	const char *exts[4];
+	const char *exts[5];
 	uint32_t next = 0;
 	if (swapchain) exts[next++] = VK_KHR_SWAPCHAIN_EXTENSION_NAME;
 	if (info->api_version < VK_API_VERSION_1_3 && info->subgroup_size_control_ext) {
@@ -439,6 +445,7 @@ VkResult mvk_create_device(mvk_instance *in, VkPhysicalDevice pd, const mvk_devi
 	}
 	if (info->cooperative_matrix) exts[next++] = VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME;
 	if (info->cooperative_matrix_nv) exts[next++] = VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME;
+	if (bf16) exts[next++] = MVK_KHR_SHADER_BFLOAT16_EXTENSION_NAME;
 	VkDeviceCreateInfo dci = {VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
 	dci.pNext = &fc.f2;
 	dci.queueCreateInfoCount = 1;

@@ -45,7 +45,8 @@ typedef VkResult (VKAPI_PTR *PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesK
 
 // VK_KHR_shader_bfloat16 (headers 1.4.311): its feature struct, declared
 // under mae-vk's own name (values from the Vulkan registry, vk.xml), so
-// that `mae-vk devices` reports bf16 cooperative matrices. Queried only.
+// that `mae-vk devices` reports bf16 cooperative matrices and the device
+// is created with them (the bf16 cooperative-matrix GEMM).
 #define MVK_KHR_SHADER_BFLOAT16_EXTENSION_NAME "VK_KHR_shader_bfloat16"
 #define MVK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_BFLOAT16_FEATURES_KHR ((VkStructureType)1000141000)
 typedef struct mvk_shader_bfloat16_features {

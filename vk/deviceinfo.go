@@ -82,8 +82,9 @@ type DeviceInfo struct {
 	// (compiled by glslang) needs; it is enabled when present.
 	VulkanMemoryModel bool `json:"vulkan_memory_model"`
 	// BFloat16 and BFloat16CoopMat are VK_KHR_shader_bfloat16's
-	// shaderBFloat16Type and shaderBFloat16CooperativeMatrix: reported, not
-	// enabled (no kernel is compiled for bf16 cooperative matrices).
+	// shaderBFloat16Type and shaderBFloat16CooperativeMatrix, enabled at
+	// device creation when reported (the cooperative matrices only with
+	// CooperativeMatrix): the bf16 cooperative-matrix GEMM needs both.
 	BFloat16        bool `json:"shader_bfloat16"`
 	BFloat16CoopMat bool `json:"shader_bfloat16_cooperative_matrix"`
 	// CoopMatShapes is the device's cooperative-matrix list (coopmat.go).

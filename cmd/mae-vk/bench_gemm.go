@@ -24,9 +24,9 @@ func benchGemmCommand() *cli.Command {
 			&cli.BoolFlag{Name: "gelu", Usage: "fuse exact GELU (after the bias)"},
 			&cli.BoolFlag{Name: "tune", Usage: "try every kernel shape on this product and store the fastest for this device"},
 			&cli.StringFlag{Name: "variant", Usage: "force a family: reg (CPU-shaped) or tiled (GPU-shaped), default shapes"},
-			&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "storage of A and B: fp32, fp16 or bf16 (C fp32); fp16 products run on cooperative matrices where the device has them (MAEVK_COOPMAT=off: never)"},
-			&cli.BoolFlag{Name: "coopmat", Usage: "time the cooperative-matrix (tensor-core) family, A and B fp16; an error on a device without it (MAEVK_COOPMAT=emulate: its emulation)"},
-			&cli.BoolFlag{Name: "check-coopmat", Usage: "run the self-check of every cooperative-matrix variant this device would use, now, and print each verdict"},
+			&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "storage of A and B: fp32, fp16 or bf16 (C fp32); fp16 and bf16 products run on cooperative matrices where the device has them (MAEVK_COOPMAT=off: never)"},
+			&cli.BoolFlag{Name: "coopmat", Usage: "time the cooperative-matrix (tensor-core) family, A and B bf16 with --precision bf16, else fp16; an error on a device without it (MAEVK_COOPMAT=emulate: its emulation)"},
+			&cli.BoolFlag{Name: "check-coopmat", Usage: "run the self-check of every cooperative-matrix variant this device would use (fp16 and bf16), now, and print each verdict"},
 		}, benchFlags()),
 		Action: runBenchGemm,
 	}

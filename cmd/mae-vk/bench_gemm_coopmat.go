@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -28,13 +29,18 @@ func coopMatCandidates(o *ops.Ops) ([]ops.CoopMatPlan, bool, error) {
 	return o.CoopMatCandidates(emulate), emulate, nil
 }
 
-// benchCoopMat times s (A and B fp16) with the cooperative-matrix plan in
-// use (the tuned one, or PlanCoopMat's).
+// benchCoopMat times s with the cooperative-matrix plan in use for its
+// inputs (the tuned one, or PlanCoopMatFor's): bf16 A and B for
+// --precision bf16, fp16 otherwise.
 func benchCoopMat(c *cli.Context, o *ops.Ops, s ops.GemmSpec) error {
-	plan, on := o.CoopMatInUse()
+	in := ops.FP16
+	if s.AType == ops.BF16 {
+		in = ops.BF16
+	}
+	plan, on := o.CoopMatInUseFor(in)
 	if !on {
-		return fmt.Errorf("--coopmat: no cooperative-matrix GEMM in use on %s (no extension or shape, a failed self-check, or MAEVK_COOPMAT=off; MAEVK_COOPMAT=emulate times the emulation)",
-			o.Device().Info.Name)
+		return fmt.Errorf("--coopmat: no %v cooperative-matrix GEMM in use on %s (no extension or shape, a failed self-check, or MAEVK_COOPMAT=off; MAEVK_COOPMAT=emulate times the emulation)",
+			in, o.Device().Info.Name)
 	}
 	r, err := o.BenchGemmCoopMat(s, plan, c.Duration("time"))
 	return printBench(c, r, err)
@@ -80,12 +86,20 @@ type coopMatVerdict struct {
 }
 
 // checkCoopMatCommand runs the self-check of every candidate (each
-// variant at each blocking tuning may choose) now, not cached, and prints
-// the verdicts; a failed candidate makes it fail.
+// variant at each blocking tuning may choose, and the bf16 plan where
+// there is one) now, not cached, and prints the verdicts; a failed
+// candidate makes it fail.
 func checkCoopMatCommand(c *cli.Context, o *ops.Ops) error {
-	cands, _, err := coopMatCandidates(o)
+	cands, emulate, err := coopMatCandidates(o)
 	if err != nil {
 		return err
+	}
+	if mode, _ := coopMatMode(); mode != ops.CoopMatOff {
+		if p, err := o.PlanCoopMatFor(ops.BF16, emulate); err == nil {
+			cands = append(cands, p)
+		} else if !errors.Is(err, ops.ErrNoCoopMat) {
+			return fmt.Errorf("--check-coopmat: bf16: %w", err)
+		}
 	}
 	out := []coopMatVerdict{}
 	failed := 0

@@ -50,7 +50,7 @@ type deviceJSON struct {
 	CooperativeMatrixNV bool              `json:"cooperative_matrix_nv"`
 	CoopMatShapes       []vk.CoopMatShape `json:"cooperative_matrix_shapes"`
 	// BFloat16CoopMat: VK_KHR_shader_bfloat16's cooperative matrices
-	// (reported; mae-vk has no bf16 cooperative-matrix kernel).
+	// (enabled where reported; the bf16 cooperative-matrix GEMM uses them).
 	BFloat16CoopMat   bool    `json:"bfloat16_cooperative_matrix"`
 	TimestampPeriodNs float64 `json:"timestamp_period_ns"`
 	DeviceLocalBytes  uint64  `json:"device_local_bytes"`

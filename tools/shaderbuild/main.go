@@ -101,21 +101,27 @@ func compile(dir, out string, v shaders.Variant) error {
 	if msg, err := exec.Command("spirv-val", "--target-env", targetEnv, dst).CombinedOutput(); err != nil {
 		return fmt.Errorf("%s: spirv-val: %v\n%s", v.Name, err, msg)
 	}
+	if v.CoopMatBF16 && !v.CoopMatKHR {
+		return fmt.Errorf("%s: CoopMatBF16 needs CoopMatKHR (bfloat16 matrices are KHR only)", v.Name)
+	}
 	if v.CoopMatKHR {
-		return rewriteKHR(dst)
+		return rewriteKHR(dst, v.CoopMatBF16)
 	}
 	return nil
 }
 
 // rewriteKHR replaces the NV cooperative-matrix module at path, already
-// validated, with its KHR rewrite (coopmat.go), which no spirv-val here
-// can check.
-func rewriteKHR(path string) error {
+// validated, with its KHR rewrite (coopmat.go), and with bf16 retypes that
+// to bfloat16 (bfloat16.go); no spirv-val here can check either.
+func rewriteKHR(path string, bf16 bool) error {
 	nv, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
 	khr, err := nvToKHR(nv)
+	if err == nil && bf16 {
+		khr, err = fp16ToBF16(khr)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
