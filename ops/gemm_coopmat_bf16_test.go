@@ -177,11 +177,11 @@ func TestEnableCoopMatBF16Fallback(t *testing.T) {
 func TestTunedCoopMatBF16(t *testing.T) {
 	g, plan := bf16CoopGPU(t)
 	cfg := g.o.GemmConfig()
-	cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN = strings.TrimSuffix(plan.Variant, "_bf16"), 1, 2, 1, 1
+	cfg.CoopMat, cfg.CoopWM, cfg.CoopWN, cfg.CoopFM, cfg.CoopFN, cfg.CoopKSteps = strings.TrimSuffix(plan.Variant, "_bf16"), 1, 2, 1, 1, 1
 	g.o.gemm = cfg
 	p, ok := g.o.tunedCoopMat(plan)
-	if !ok || p.Variant != plan.Variant || p.WM != 1 || p.WN != 2 || p.FM != 1 || p.FN != 1 {
-		t.Errorf("tuned for %s 1x2/1x1: bf16 plan %v, %v; want %s with that workgroup", cfg.CoopMat, p, ok, plan.Variant)
+	if !ok || p.Variant != plan.Variant || p.WM != 1 || p.WN != 2 || p.FM != 1 || p.FN != 1 || p.kSteps() != 1 {
+		t.Errorf("tuned for %s 1x2/1x1, K by one fragment: bf16 plan %v, %v; want %s with that blocking", cfg.CoopMat, p, ok, plan.Variant)
 	}
 	g.o.gemm.CoopMat = coopMatName(coopMatShapes[1], "emu")
 	if p, ok := g.o.tunedCoopMat(plan); ok || p != plan {

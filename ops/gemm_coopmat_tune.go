@@ -104,7 +104,7 @@ func (o *Ops) tunedCoopMat(plan CoopMatPlan) (CoopMatPlan, bool) {
 	}
 	if plan.bf16 {
 		p := plan
-		p.WM, p.WN, p.FM, p.FN = o.gemm.CoopWM, o.gemm.CoopWN, o.gemm.CoopFM, o.gemm.CoopFN
+		p.WM, p.WN, p.FM, p.FN, p.KSteps = o.gemm.CoopWM, o.gemm.CoopWN, o.gemm.CoopFM, o.gemm.CoopFN, o.gemm.CoopKSteps
 		twin := strings.TrimSuffix(plan.Variant, "_bf16")
 		if o.gemm.CoopMat == twin && p.WM > 0 && p.WN > 0 && coopMatPlanFits(p, o.d.Info) {
 			return p, true
