@@ -8,20 +8,21 @@ import (
 	"github.com/mae-vk/mae-vk/vk"
 )
 
-// coopMatWorkgroups are the workgroups of WM×WN subgroups tuning tries,
-// and coopMatFrags the FM×FN fragments per subgroup; the emulation (a
-// test of the machinery, slow to compile on CPU drivers) tries fewer.
-// coopMatKSteps the K fragments staged at a time. Blocks of up to 128×128
-// (2×2 subgroups of 4×4 16×16 fragments) with K staged 32 or 64 at a
-// time are the shapes tensor-core GEMMs are known to run well at; tuning
-// measures which wins on the device.
+// coopMatBlockings are the blockings tuning tries, each {WM, WN, FM, FN,
+// KSteps}: workgroups of WM×WN subgroups with FM×FN fragments each and K
+// staged KSteps fragments at a time. Blocks of 64×64 to 128×128 (with
+// 16×16 fragments) and K by 32 or 64 are the shapes tensor-core GEMMs are
+// known to run well at, the small ones for devices with little shared
+// memory; which wins is the device's to say. The emulation (a test of the
+// machinery, slow to compile on CPU drivers) tries a few within its
+// FRAG_MAX and KSTEP_MAX.
 var (
-	coopMatWorkgroups    = [][2]int{{2, 2}, {4, 2}, {2, 4}, {2, 1}, {1, 1}}
-	coopMatFrags         = [][2]int{{1, 1}, {2, 2}, {4, 2}, {2, 4}, {4, 4}}
-	coopMatKSteps        = []int{2, 4}
-	coopMatEmuWorkgroups = [][2]int{{2, 2}, {1, 2}}
-	coopMatEmuFrags      = [][2]int{{1, 1}, {2, 2}}
-	coopMatEmuKSteps     = []int{1, 2}
+	coopMatBlockings = [][5]int{
+		{2, 2, 2, 2, 2}, {2, 2, 2, 2, 4}, {2, 2, 4, 2, 2}, {2, 2, 2, 4, 2}, {4, 2, 2, 2, 2}, {2, 4, 2, 2, 2},
+		{2, 2, 4, 4, 2}, {2, 2, 4, 4, 4}, {4, 2, 2, 4, 2}, {2, 4, 4, 2, 2}, {4, 4, 2, 2, 2},
+		{2, 2, 1, 1, 2}, {2, 1, 1, 1, 1}, {1, 1, 1, 1, 1},
+	}
+	coopMatEmuBlockings = [][5]int{{2, 2, 1, 1, 1}, {1, 2, 2, 2, 2}, {2, 2, 2, 2, 2}}
 )
 
 // coopMatShared is the shared memory gemm_coopmat.comp declares for p:
@@ -44,25 +45,21 @@ func coopMatPlanFits(p CoopMatPlan, info vk.DeviceInfo) bool {
 
 // CoopMatCandidates lists the plans `bench gemm --tune` times: every
 // compiled fragment shape the device lists for fp16 × fp16 + fp32 (every
-// compiled shape emulated, with emulate), each with every workgroup of
-// coopMatWorkgroups that fits the device. None on a device without
+// compiled shape emulated, with emulate), each with every blocking of
+// coopMatBlockings that fits the device. None on a device without
 // cooperative matrices unless emulate is set.
 func (o *Ops) CoopMatCandidates(emulate bool) []CoopMatPlan {
 	info := o.d.Info
 	var out []CoopMatPlan
 	add := func(p CoopMatPlan) {
-		ws, fs, ks := coopMatWorkgroups, coopMatFrags, coopMatKSteps
+		blockings := coopMatBlockings
 		if p.Emulated {
-			ws, fs, ks = coopMatEmuWorkgroups, coopMatEmuFrags, coopMatEmuKSteps
+			blockings = coopMatEmuBlockings
 		}
-		for _, w := range ws {
-			for _, f := range fs {
-				for _, k := range ks {
-					p.WM, p.WN, p.FM, p.FN, p.KSteps = w[0], w[1], f[0], f[1], k
-					if coopMatPlanFits(p, info) {
-						out = append(out, p)
-					}
-				}
+		for _, b := range blockings {
+			p.WM, p.WN, p.FM, p.FN, p.KSteps = b[0], b[1], b[2], b[3], b[4]
+			if coopMatPlanFits(p, info) {
+				out = append(out, p)
 			}
 		}
 	}

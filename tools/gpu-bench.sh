@@ -14,8 +14,8 @@
 # Steps (each under its own timeout; a failing one is recorded and the run
 # goes on), in this order so that an overrun starves the least important:
 # setup; (a) devices and the cooperative-matrix self-check of every variant;
-# (c) GEMM tuning (cooperative-matrix candidates included); (e) mae-vk bench train in fp32, bf16
-# and fp16 (--precision); (f) the same
+# (c) GEMM tuning (cooperative-matrix candidates included); (e) mae-vk bench train in fp16, bf16
+# and fp32 (--precision); (f) the same
 # step in PyTorch, fp32 without TF32 and bf16 autocast; (c) GEMMs (fp32, and
 # fp16 and bf16 on the cooperative matrices) and (d) fused attention fwd+bwd at MAE
 # shapes in mae-vk, then in PyTorch (fp32, bf16, and fp16 for GEMMs); (b) the
@@ -205,7 +205,9 @@ pt_train() {
 }
 
 # ---------------------------------------------------------------- (c) GEMM tuning (bench train uses it)
-step vk-gemm-tune.json 120 ./mae-vk bench gemm --tune --m 3328 --n 384 --k 128 --trans-b --time 1s --json
+# At vit-b16's fc1 shape (the headline model's commonest large product):
+# ~29 fp32 configurations and ~14 cooperative-matrix blockings, 0.5 s each.
+step vk-gemm-tune.json 120 ./mae-vk bench gemm --tune --m 12800 --n 3072 --k 768 --trans-b --time 500ms --json
 
 # ---------------------------------------------------------------- (e) mae-vk training step
 each_workload train vk_train
