@@ -100,6 +100,8 @@ const (
 	gemmResidual = 4
 	gemmTransA   = 8
 	gemmTransB   = 16
+	gemmVecA     = 32 // gemm_coopmat: A read eight 16-bit values at a time
+	gemmVecB     = 64 // and B
 )
 
 // Gemm records the strided batched product that s describes (see GemmSpec
@@ -262,7 +264,11 @@ func lenIf(on bool, b vk.Binding) int {
 // gemmPushFor is the push block for s, with bias and residual replaced by c
 // where s does not read them (every binding must be bound).
 func gemmPushFor(s GemmSpec, c, bias, residual vk.Binding) ([]byte, vk.Binding, vk.Binding) {
-	flags := uint32(0)
+	return gemmPushFlags(s, 0, c, bias, residual)
+}
+
+// gemmPushFlags is gemmPushFor with flags (gemmVecA, gemmVecB) set too.
+func gemmPushFlags(s GemmSpec, flags uint32, c, bias, residual vk.Binding) ([]byte, vk.Binding, vk.Binding) {
 	if s.Bias {
 		flags |= gemmBias
 	} else {

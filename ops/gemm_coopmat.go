@@ -287,7 +287,7 @@ func (o *Ops) dispatchCoopMat(r *vk.Recording, plan CoopMatPlan, s GemmSpec, a, 
 	if _, err := shaders.Lookup(name); err != nil {
 		return fmt.Errorf("ops: GemmCoopMat: %w", err)
 	}
-	push, bias, residual := gemmPushFor(s, c, bias, residual)
+	push, bias, residual := gemmPushFlags(s, coopMatVecFlags(plan, s, a, b), c, bias, residual)
 	fm, fn := plan.frags()
 	if fmax, kmax := plan.coopMatMax(); fm > fmax || fn > fmax || plan.kSteps() > kmax {
 		return fmt.Errorf("ops: GemmCoopMat: %v: at most %d fragments per subgroup each way and K staged %d fragments at a time", plan, fmax, kmax)
@@ -300,4 +300,34 @@ func (o *Ops) dispatchCoopMat(r *vk.Recording, plan CoopMatPlan, s GemmSpec, a, 
 	}
 	r.Dispatch(k, groups, push, a, b, c, bias, residual)
 	return nil
+}
+
+// coopMatVecFlags are the operands gemm_coopmat may read eight 16-bit
+// values at a time (gemmVecA, gemmVecB): with 16-bit inputs, an operand
+// whose binding starts on a 16-byte boundary and whose stored contiguous
+// dimension (K for A, M for Aᵀ; N for B, K for Bᵀ) and batch stride are
+// multiples of 8, so that every group of eight is one aligned uvec4 and
+// lies wholly inside or outside the matrix.
+func coopMatVecFlags(plan CoopMatPlan, s GemmSpec, a, b vk.Binding) uint32 {
+	if !plan.halfInputs {
+		return 0
+	}
+	by8 := func(bind vk.Binding, contiguous, stride int) bool {
+		return byteOffset(bind)%16 == 0 && contiguous%8 == 0 && (s.Batch == 1 || stride%8 == 0)
+	}
+	contA, contB := s.K, s.N
+	if s.TransA {
+		contA = s.M
+	}
+	if s.TransB {
+		contB = s.K
+	}
+	var f uint32
+	if by8(a, contA, s.StrideA) {
+		f |= gemmVecA
+	}
+	if by8(b, contB, s.StrideB) {
+		f |= gemmVecB
+	}
+	return f
 }

@@ -131,3 +131,47 @@ func TestGemmCoopMatNeverChosenWithout(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmCoopMatVecLoads: operands whose stored contiguous dimension and
+// batch stride are multiples of 8 are staged from uvec4 loads of eight
+// values (coopMatVecFlags); the products match GemmRef in every layout,
+// with partial blocks, K slices past the end, a strided batch, and
+// operands at a binding offset that is not 16-byte aligned (read one
+// value at a time instead).
+func TestGemmCoopMatVecLoads(t *testing.T) {
+	g := newGPU(t)
+	plan, err := g.o.PlanCoopMat(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.halfInputs {
+		t.Skipf("%s has no 16-bit storage: the emulation reads float32", g.d.Info.Name)
+	}
+	rng := newTestRand(88)
+	var cases []gemmCase
+	for layout := 0; layout < 4; layout++ {
+		for _, sh := range [][4]int{{40, 24, 56, 1}, {8, 136, 72, 1}, {24, 16, 40, 2}} {
+			s := GemmSpec{M: sh[0], N: sh[1], K: sh[2], Batch: sh[3], Alpha: 1, Bias: true,
+				TransA: layout&1 != 0, TransB: layout&2 != 0}
+			if s.Batch > 1 {
+				s.StrideA, s.StrideB, s.StrideC = s.M*s.K+8, s.K*s.N+16, s.M*s.N
+			}
+			if f := coopMatVecFlags(plan, s, nil, nil); f != gemmVecA|gemmVecB {
+				t.Fatalf("%v: vector flags %#x, want A and B", s, f)
+			}
+			cases = append(cases, newGemmCase(rng, s))
+		}
+	}
+	t.Run(plan.String(), func(t *testing.T) { checkCoopMat(t, g, plan, cases) })
+
+	s := GemmSpec{M: 16, N: 16, K: 16, Batch: 1}
+	buf := g.output("x", 64)
+	if f := coopMatVecFlags(plan, s, buf.Span(8, 64), buf.Span(16, 64)); f != gemmVecB {
+		t.Errorf("A at byte 8, B at byte 16: flags %#x, want B's only", f)
+	}
+	for _, odd := range []GemmSpec{{M: 16, N: 12, K: 20, Batch: 1}, {M: 16, N: 16, K: 16, Batch: 2, StrideA: 260, StrideB: 260}} {
+		if f := coopMatVecFlags(plan, odd, nil, nil); f != 0 {
+			t.Errorf("%v: flags %#x, want none", odd, f)
+		}
+	}
+}

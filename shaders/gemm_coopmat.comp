@@ -11,7 +11,9 @@
 // patch of shared memory, from which the whole workgroup applies the
 // epilogue with scalar bounds checks. The host sizes WM, WN, FM, FN and
 // KSTEPS so that the staging fits the device's shared memory
-// (ops/gemm_coopmat_tune.go).
+// (ops/gemm_coopmat_tune.go). 16-bit operands whose stored contiguous
+// dimension and batch stride are multiples of 8 (GEMM_VEC_A, GEMM_VEC_B,
+// set by the host) are staged from uvec4 loads of eight values.
 //
 // Defines: MS, NS, KS the fragment shape (one of the device's
 // cooperative-matrix shapes); COOPMAT_EMULATE for the plain-code
@@ -77,6 +79,24 @@ const uint PATCH = MS * NS; // one fragment of C
 
 layout(std430, set = 0, binding = 0) readonly buffer ABuf { IN_ELEM A[]; };
 layout(std430, set = 0, binding = 1) readonly buffer BBuf { IN_ELEM B[]; };
+#ifndef COOPMAT_F32_INPUT
+// The same operands seen as uvec4s of eight 16-bit values, read where the
+// host sets GEMM_VEC_A / GEMM_VEC_B (one load per eight values).
+#define VEC_LOADS 1
+layout(std430, set = 0, binding = 0) readonly buffer ABuf8 { uvec4 A8[]; };
+layout(std430, set = 0, binding = 1) readonly buffer BBuf8 { uvec4 B8[]; };
+// lo_, hi_ = the two 16-bit values of word w_, lower address first.
+#ifdef COOPMAT_BF16_INPUT
+#define WORD_PAIR(w_, lo_, hi_) \
+	ELEM lo_ = uintBitsToFloat((w_) << 16); \
+	ELEM hi_ = uintBitsToFloat((w_) & 0xffff0000u);
+#else
+#define WORD_PAIR(w_, lo_, hi_) \
+	f16vec2 pair_ = unpackFloat2x16(w_); \
+	ELEM lo_ = pair_.x; \
+	ELEM hi_ = pair_.y;
+#endif
+#endif
 
 shared ELEM As[BM * BK];
 shared ELEM Bs[BK * BN];
@@ -103,6 +123,32 @@ void main() {
 	for (uint k0 = 0u; k0 < p.K; k0 += BK) {
 		barrier();
 		// As[m*BK + kk] = A[row0+m, k0+kk]; walk the stored contiguous dimension.
+#ifdef VEC_LOADS
+		if ((p.flags & GEMM_VEC_A) != 0u) {
+			// Eight values of the contiguous dimension (K, or M transposed)
+			// at a time: all inside the matrix or all outside, as that
+			// dimension is a multiple of 8.
+			for (uint idx = tid; idx < BM * BK / 8u; idx += THREADS) {
+				uint m = transA ? (idx % (BM / 8u)) * 8u : idx / (BK / 8u);
+				uint kk = transA ? idx / (BM / 8u) : (idx % (BK / 8u)) * 8u;
+				uint i = row0 + m, k = k0 + kk;
+				uvec4 w = uvec4(0u);
+				if (i < p.M && k < p.K) {
+					w = transA ? A8[(aBase + k * p.M + i) / 8u] : A8[(aBase + i * p.K + k) / 8u];
+				}
+				[[unroll]] for (uint q = 0u; q < 4u; q++) {
+					WORD_PAIR(w[q], lo, hi)
+					if (transA) {
+						As[(m + 2u * q) * BK + kk] = lo;
+						As[(m + 2u * q + 1u) * BK + kk] = hi;
+					} else {
+						As[m * BK + kk + 2u * q] = lo;
+						As[m * BK + kk + 2u * q + 1u] = hi;
+					}
+				}
+			}
+		} else
+#endif
 		for (uint idx = tid; idx < BM * BK; idx += THREADS) {
 			uint m = transA ? idx % BM : idx / BK;
 			uint kk = transA ? idx / BM : idx % BK;
@@ -114,6 +160,30 @@ void main() {
 			As[m * BK + kk] = v;
 		}
 		// Bs[kk*BN + n] = B[k0+kk, col0+n].
+#ifdef VEC_LOADS
+		if ((p.flags & GEMM_VEC_B) != 0u) {
+			// Eight values of the contiguous dimension (N, or K transposed).
+			for (uint idx = tid; idx < BK * BN / 8u; idx += THREADS) {
+				uint n = transB ? idx / (BK / 8u) : (idx % (BN / 8u)) * 8u;
+				uint kk = transB ? (idx % (BK / 8u)) * 8u : idx / (BN / 8u);
+				uint j = col0 + n, k = k0 + kk;
+				uvec4 w = uvec4(0u);
+				if (j < p.N && k < p.K) {
+					w = transB ? B8[(bBase + j * p.K + k) / 8u] : B8[(bBase + k * p.N + j) / 8u];
+				}
+				[[unroll]] for (uint q = 0u; q < 4u; q++) {
+					WORD_PAIR(w[q], lo, hi)
+					if (transB) {
+						Bs[(kk + 2u * q) * BN + n] = lo;
+						Bs[(kk + 2u * q + 1u) * BN + n] = hi;
+					} else {
+						Bs[kk * BN + n + 2u * q] = lo;
+						Bs[kk * BN + n + 2u * q + 1u] = hi;
+					}
+				}
+			}
+		} else
+#endif
 		for (uint idx = tid; idx < BK * BN; idx += THREADS) {
 			uint n = transB ? idx / BK : idx % BN;
 			uint kk = transB ? idx % BK : idx / BN;

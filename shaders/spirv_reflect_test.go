@@ -160,7 +160,23 @@ func reflectSPIRV(code []byte) (spvInterface, error) {
 			default:
 				return out, fmt.Errorf("binding %d: a kind mae-vk does not bind (storage class %d)", binding, v.class)
 			}
-			out.Bindings = append(out.Bindings, b)
+			// Variables aliasing one binding (a buffer seen as scalars and
+			// as vectors) are one binding: the same kind, read-only or
+			// write-only only if each view is.
+			merged := false
+			for i := range out.Bindings {
+				if o := &out.Bindings[i]; o.Binding == b.Binding && o.Set == b.Set {
+					if o.Storage != b.Storage || o.Texel != b.Texel {
+						return out, fmt.Errorf("binding %d: declared twice as different kinds", binding)
+					}
+					o.NonWritable = o.NonWritable && b.NonWritable
+					o.NonReadable = o.NonReadable && b.NonReadable
+					merged = true
+				}
+			}
+			if !merged {
+				out.Bindings = append(out.Bindings, b)
+			}
 		}
 	}
 	sort.Slice(out.Bindings, func(i, j int) bool { return out.Bindings[i].Binding < out.Bindings[j].Binding })

@@ -19,6 +19,11 @@
 #define GEMM_RESIDUAL 4u
 #define GEMM_TRANS_A 8u
 #define GEMM_TRANS_B 16u
+// GEMM_VEC_A, GEMM_VEC_B (gemm_coopmat only): the operand's stored
+// contiguous dimension and batch stride are multiples of 8 values, so it
+// may be read as uvec4s of eight 16-bit values.
+#define GEMM_VEC_A 32u
+#define GEMM_VEC_B 64u
 
 #ifdef GEMM_C16
 // C in the 16-bit format of storage.glsl: beta·C widens, the store rounds.
