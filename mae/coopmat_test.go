@@ -12,8 +12,8 @@ import (
 // TestCoopMatStepMatchesHalf runs one fp16 training step of micro (4
 // images, one seed) twice: with the plain 16-bit GEMMs and attention
 // (AttentionAs) and with the cooperative-matrix family forced to its
-// emulation, GEMMs (forward and backward) and attention (micro's head dimensions, 32 and 16, are
-// multiples of the fragments'). Both families must have run the products
+// emulation, GEMMs (forward and backward) and attention (micro's head
+// dimensions, 32 and 16, are multiples of the fragments'). Both families must have run the products
 // and every block's forward and backward attention. The loss must agree
 // within 5e-5 (relative) and every gradient within 4e-3 of its tensor's
 // largest element: the GEMMs accumulate the same fp16 products in fp32 in
@@ -45,7 +45,17 @@ func TestCoopMatStepMatchesHalf(t *testing.T) {
 	}
 	loss, grads := step(false)
 	closs, cgrads := step(true)
-	if rel := math.Abs(float64(closs-loss)) / math.Abs(float64(loss)); !(rel < 5e-5) {
+	worst := compareCoopMatStep(t, p, loss, closs, grads, cgrads, 5e-5, 4e-3)
+	t.Logf("loss %.6f / %.6f; worst scaled gradient difference %.3g", closs, loss, worst)
+}
+
+// compareCoopMatStep checks a step's loss and gradients with the
+// cooperative-matrix family (closs, cgrads) against those without: the
+// loss within lossTol (relative), every trainable tensor's gradient within
+// gradTol of its largest element. It returns the worst gradient difference.
+func compareCoopMatStep(t *testing.T, p *Params, loss, closs float32, grads, cgrads []float32, lossTol, gradTol float64) float64 {
+	t.Helper()
+	if rel := math.Abs(float64(closs-loss)) / math.Abs(float64(loss)); !(rel < lossTol) {
 		t.Errorf("loss %v with cooperative matrices, %v without (relative difference %.3g)", closs, loss, rel)
 	}
 	worst := 0.0
@@ -59,11 +69,11 @@ func TestCoopMatStepMatchesHalf(t *testing.T) {
 		}
 		e := scaledMaxErr(cgrads[tn.Offset:tn.Offset+tn.Len()], w)
 		worst = max(worst, e)
-		if !(e < 4e-3) {
+		if !(e < gradTol) {
 			t.Errorf("%s: gradients with and without cooperative matrices differ by %.3g (scaled)", tn.Name, e)
 		}
 	}
-	t.Logf("loss %.6f / %.6f; worst scaled gradient difference %.3g", closs, loss, worst)
+	return worst
 }
 
 // coopMatStep runs one training step of cfg (4 images, one seed) from p at
@@ -156,23 +166,6 @@ func TestCoopMatStepMatchesBF16(t *testing.T) {
 	if fwd, bwd := o.CoopMatAttentions(); fwd+bwd != 0 {
 		t.Errorf("%d forward and %d backward bf16 attentions on the cooperative-matrix family, want 0", fwd, bwd)
 	}
-	if rel := math.Abs(float64(closs-loss)) / math.Abs(float64(loss)); !(rel < lossTol) {
-		t.Errorf("loss %v with cooperative matrices, %v without (relative difference %.3g)", closs, loss, rel)
-	}
-	worst := 0.0
-	for _, tn := range p.Layout.Tensors {
-		if !tn.Trainable {
-			continue
-		}
-		w := make([]float64, tn.Len())
-		for i := range w {
-			w[i] = float64(grads[tn.Offset+i])
-		}
-		e := scaledMaxErr(cgrads[tn.Offset:tn.Offset+tn.Len()], w)
-		worst = max(worst, e)
-		if !(e < gradTol) {
-			t.Errorf("%s: gradients with and without cooperative matrices differ by %.3g (scaled)", tn.Name, e)
-		}
-	}
+	worst := compareCoopMatStep(t, p, loss, closs, grads, cgrads, lossTol, gradTol)
 	t.Logf("%d bf16 products on the family; loss %.6f / %.6f; worst scaled gradient difference %.3g", o.CoopMatGemms(), closs, loss, worst)
 }

@@ -2,7 +2,6 @@ package ops
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 )
@@ -62,29 +61,8 @@ func TestGemmBF16CoopMat(t *testing.T) {
 	if !ok || plan.Inputs() != BF16 {
 		t.Fatalf("CoopMatInUseFor(BF16) = %v, %v; want the bf16 emulation", plan, ok)
 	}
-	frags := plan
-	frags.WM, frags.WN, frags.FM, frags.FN = 1, 2, 2, 2
-	shapes := []GemmSpec{
-		{M: 19, N: 12, K: 8, Batch: 1, Alpha: 1, Bias: true},
-		{M: 37, N: 21, K: 35, Batch: 1, Alpha: 1, TransB: true, Bias: true, Residual: true},
-		{M: 8, N: 4, K: 5, Batch: 1, Alpha: 1, TransA: true, GELU: true},
-		{M: 33, N: 17, K: 40, Batch: 1, Alpha: 1, TransA: true, TransB: true, Bias: true, GELU: true},
-		{M: 13, N: 7, K: 9, Batch: 1, Alpha: 0.5, Beta: 0.25, TransB: true},
-		{M: 5, N: 8, K: 12, Batch: 3, StrideA: 64, StrideB: 0, StrideC: 40, Alpha: 1},
-	}
-	cfg := GemmConfig{Family: "reg", Local: 3, TM: 4, TN: 8}
-	for _, p := range []CoopMatPlan{plan, frags} {
-		g.o.coopBF = &p // the plan in use, as EnableCoopMat would set it
-		for _, ct := range []Precision{FP32, BF16} {
-			t.Run(fmt.Sprintf("%v/C%v", p, ct), func(t *testing.T) {
-				before := g.o.CoopMatGemms()
-				checkGemmHalf(t, g, cfg, shapes, BF16, BF16, ct)
-				if n := g.o.CoopMatGemms() - before; n != len(shapes) {
-					t.Errorf("%d of %d products ran on the cooperative-matrix family", n, len(shapes))
-				}
-			})
-		}
-	}
+	checkCoopMatRouted(t, g, plan, BF16, func(p *CoopMatPlan) { g.o.coopBF = p })
+	shapes, cfg := coopMatRouteShapes, GemmConfig{Family: "reg", Local: 3, TM: 4, TN: 8}
 	before := g.o.CoopMatGemms()
 	checkGemmHalf(t, g, cfg, shapes[:2], BF16, FP32, FP32)
 	g.o.coopBF = nil

@@ -19,29 +19,8 @@ func TestGemmHalfCoopMat(t *testing.T) {
 		t.Fatalf("EnableCoopMat(emulate) = %v, %v; want true", on, err)
 	}
 	plan, _ := g.o.CoopMatInUse()
-	frags := plan
-	frags.WM, frags.WN, frags.FM, frags.FN = 1, 2, 2, 2
-	shapes := []GemmSpec{
-		{M: 19, N: 12, K: 8, Batch: 1, Alpha: 1, Bias: true},
-		{M: 37, N: 21, K: 35, Batch: 1, Alpha: 1, TransB: true, Bias: true, Residual: true},
-		{M: 8, N: 4, K: 5, Batch: 1, Alpha: 1, TransA: true, GELU: true},
-		{M: 33, N: 17, K: 40, Batch: 1, Alpha: 1, TransA: true, TransB: true, Bias: true, GELU: true},
-		{M: 13, N: 7, K: 9, Batch: 1, Alpha: 0.5, Beta: 0.25, TransB: true},
-		{M: 5, N: 8, K: 12, Batch: 3, StrideA: 64, StrideB: 0, StrideC: 40, Alpha: 1},
-	}
-	cfg := GemmConfig{Family: "reg", Local: 3, TM: 4, TN: 8}
-	for _, p := range []CoopMatPlan{plan, frags} {
-		g.o.coop = &p // the plan in use, as EnableCoopMat would set it
-		for _, ct := range []Precision{FP32, FP16} {
-			t.Run(fmt.Sprintf("%v/C%v", p, ct), func(t *testing.T) {
-				before := g.o.CoopMatGemms()
-				checkGemmHalf(t, g, cfg, shapes, FP16, FP16, ct)
-				if n := g.o.CoopMatGemms() - before; n != len(shapes) {
-					t.Errorf("%d of %d products ran on the cooperative-matrix family", n, len(shapes))
-				}
-			})
-		}
-	}
+	checkCoopMatRouted(t, g, plan, FP16, func(p *CoopMatPlan) { g.o.coop = p })
+	shapes, cfg := coopMatRouteShapes, GemmConfig{Family: "reg", Local: 3, TM: 4, TN: 8}
 	// bf16 products without a bf16 plan (TestGemmBF16CoopMat runs them with
 	// one), and mixed products, keep the other families.
 	g.o.coopBF = nil
@@ -120,5 +99,39 @@ func TestEnableCoopMatFallback(t *testing.T) {
 	checkGemmHalf(t, g, GemmConfig{Family: "reg", Local: 3, TM: 4, TN: 8}, []GemmSpec{s}, FP16, FP16, FP32)
 	if n := g.o.CoopMatGemms(); n != 0 {
 		t.Errorf("%d products on the refused family, want 0", n)
+	}
+}
+
+// coopMatRouteShapes are the products the routing tests hand Gemm: every
+// layout and epilogue, awkward sizes, a strided batch.
+var coopMatRouteShapes = []GemmSpec{
+	{M: 19, N: 12, K: 8, Batch: 1, Alpha: 1, Bias: true},
+	{M: 37, N: 21, K: 35, Batch: 1, Alpha: 1, TransB: true, Bias: true, Residual: true},
+	{M: 8, N: 4, K: 5, Batch: 1, Alpha: 1, TransA: true, GELU: true},
+	{M: 33, N: 17, K: 40, Batch: 1, Alpha: 1, TransA: true, TransB: true, Bias: true, GELU: true},
+	{M: 13, N: 7, K: 9, Batch: 1, Alpha: 0.5, Beta: 0.25, TransB: true},
+	{M: 5, N: 8, K: 12, Batch: 3, StrideA: 64, StrideB: 0, StrideC: 40, Alpha: 1},
+}
+
+// checkCoopMatRouted runs coopMatRouteShapes through Gemm with in × in
+// operands and C in fp32 or in, under plan and under 1×2 subgroups of 2×2
+// fragments (each made the plan in use by use, as EnableCoopMat would):
+// every product must match the reference and run on the family.
+func checkCoopMatRouted(t *testing.T, g *gpu, plan CoopMatPlan, in Precision, use func(*CoopMatPlan)) {
+	t.Helper()
+	frags := plan
+	frags.WM, frags.WN, frags.FM, frags.FN = 1, 2, 2, 2
+	cfg := GemmConfig{Family: "reg", Local: 3, TM: 4, TN: 8}
+	for _, p := range []CoopMatPlan{plan, frags} {
+		use(&p)
+		for _, ct := range []Precision{FP32, in} {
+			t.Run(fmt.Sprintf("%v/C%v", p, ct), func(t *testing.T) {
+				before := g.o.CoopMatGemms()
+				checkGemmHalf(t, g, cfg, coopMatRouteShapes, in, in, ct)
+				if n := g.o.CoopMatGemms() - before; n != len(coopMatRouteShapes) {
+					t.Errorf("%d of %d products ran on the cooperative-matrix family", n, len(coopMatRouteShapes))
+				}
+			})
+		}
 	}
 }
