@@ -129,17 +129,17 @@ func (m *Model) recordStepForward(r *vk.Recording, in *Inputs, cast bool) error 
 // the fastest that trains as well as fp32. bf16 matches fp32's loss
 // (TestTrainPrecisions) without loss scaling and halves the GEMM operands'
 // bytes, so it is the default where 16-bit storage exists, except where
-// the device has tensor cores mae-vk drives for fp16 and not for bf16
-// (ops.CoopMatListed): there fp16, with its loss scaling, runs the GEMMs
-// and attention on them (the cooperative-matrix family) and also trains as
-// fp32 does. On CPU drivers the fp32 GEMM reads texel buffers, which made
+// the device has tensor cores mae-vk drives for fp16 (ops.CoopMatListed):
+// there fp16, with its loss scaling, runs the GEMMs and the attention on
+// them (the cooperative-matrix family; bf16 has GEMM kernels only) and
+// also trains as fp32 does. On CPU drivers the fp32 GEMM reads texel buffers, which made
 // fp32 the faster there (docs/performance.md), and without 16-bit storage
 // fp32 is all there is.
 func DefaultPrecision(info vk.DeviceInfo) ops.Precision {
 	switch {
 	case info.Type == vk.TypeCPU || !ops.BF16.Supported(info):
 		return ops.FP32
-	case ops.CoopMatListed(info, ops.FP16) && !ops.CoopMatListed(info, ops.BF16):
+	case ops.CoopMatListed(info, ops.FP16):
 		return ops.FP16
 	}
 	return ops.BF16

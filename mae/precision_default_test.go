@@ -9,8 +9,8 @@ import (
 
 // TestDefaultPrecisionFollowsCoopMat: a device with 16-bit storage runs
 // bf16 by default, fp16 where it lists cooperative-matrix shapes mae-vk
-// drives for fp16 only, and bf16 again once it lists bf16 ones too
-// (ops.CoopMatListed); a CPU device runs fp32.
+// drives for fp16 (GEMMs and attention), bf16 where it lists bf16 ones
+// only (ops.CoopMatListed); a CPU device runs fp32.
 func TestDefaultPrecisionFollowsCoopMat(t *testing.T) {
 	shape := func(in vk.ComponentType) vk.CoopMatShape {
 		return vk.CoopMatShape{M: 16, N: 16, K: 16, A: in, B: in, C: vk.ComponentFloat32, Result: vk.ComponentFloat32, Subgroup: true, KHR: true}
@@ -27,7 +27,7 @@ func TestDefaultPrecisionFollowsCoopMat(t *testing.T) {
 		{"no tensor cores", gpu(false), ops.BF16},
 		{"fp16 tensor cores", gpu(false, shape(vk.ComponentFloat16)), ops.FP16},
 		{"bf16 shapes, feature off", gpu(false, shape(vk.ComponentFloat16), shape(vk.ComponentBFloat16)), ops.FP16},
-		{"fp16 and bf16 tensor cores", gpu(true, shape(vk.ComponentFloat16), shape(vk.ComponentBFloat16)), ops.BF16},
+		{"fp16 and bf16 tensor cores", gpu(true, shape(vk.ComponentFloat16), shape(vk.ComponentBFloat16)), ops.FP16},
 		{"bf16 tensor cores only", gpu(true, shape(vk.ComponentBFloat16)), ops.BF16},
 		{"CPU", vk.DeviceInfo{Type: vk.TypeCPU, Storage16: true}, ops.FP32},
 	}
