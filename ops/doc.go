@@ -39,8 +39,12 @@
 // GemmCoopMat is the tensor-core GEMM family: A and B in binary16
 // (CoopMatInput), fp32 accumulation, C fp32 or fp16, the epilogue and
 // strided batching of Gemm. A workgroup of WM×WN subgroups, each owning
-// FM×FN fragments (CoopMatPlan), stages A and B slices in shared memory;
-// plans are sized to the device's invocation and shared-memory limits.
+// FM×FN fragments (CoopMatPlan), stages A and B slices of KSteps
+// fragments' K in shared memory (eight values per uvec4 load where the
+// operand's contiguous dimension and batch stride are multiples of 8:
+// coopMatVecFlags) and writes C back one fragment per subgroup at a time;
+// plans are sized to the device's invocation and shared-memory limits,
+// and tuning (coopMatBlockings) tries blocks of 64×64 to 128×128.
 // PlanCoopMat picks a variant only when the device reports
 // VK_KHR_cooperative_matrix (or only VK_NV_cooperative_matrix), the Vulkan
 // memory model, and an fp16 × fp16 + fp32 subgroup shape the table is
@@ -49,8 +53,8 @@
 // one the device lists wins, whatever the device's order); otherwise it
 // returns ErrNoCoopMat, or the plain-code emulation of the same source
 // when asked (how lavapipe and SwiftShader test it). CheckCoopMat runs a
-// variant (both C formats) once per device and driver version against
-// GemmRef before use, cached beside the GEMM tuning, and warns once on a
+// variant (both C formats) once per device, driver version and blocking
+// against GemmRef before use, cached beside the GEMM tuning, and warns once on a
 // failure. The real kernels place their fragments by gl_SubgroupID over
 // subgroups of the plan's Lanes (the device's subgroupSize); their
 // pipelines require that size, with full subgroups, wherever the device
@@ -65,16 +69,16 @@
 // runs every product whose A and B are both fp16 (C fp32 or fp16) or both
 // bf16 (C fp32 or bf16), batch within one dispatch, on that precision's
 // plan, and everything else (fp32, mixed operands, a precision without a
-// plan) on reg/tiled/generic. In the 16-bit model that is the forward
-// linears; the backward products take an fp32 gradient and stay on the
-// other families.
+// plan) on reg/tiled/generic. In the 16-bit model that is the linears
+// forward, and backward too: with a plan for its precision the model
+// writes each output gradient's 16-bit copy in the bias gradient's pass
+// (ColumnSumsCast) for dW and dx (CoopMatRuns).
 //
 // bf16 (PlanCoopMatFor(BF16, ...)): the variants are the fp16 KHR modules
 // retyped to bfloat16 by tools/shaderbuild (shaders/doc.go), used where
 // the device lists a compiled bf16 × bf16 + fp32 KHR shape and has
 // VK_KHR_shader_bfloat16's type and cooperative matrices (vk enables them;
-// CoopMatListed(info, BF16), which also makes bf16 the default
-// precision). The NV extension has no bf16. The module is validated by no
+// CoopMatListed(info, BF16)). The NV extension has no bf16. The module is validated by no
 // tool here; its self-check, on inputs rounded to bf16, decides on the
 // device. The emulation (_emu_bf16: bf16 A and B from 16-bit storage)
 // tests the wiring on lavapipe; SwiftShader, without 16-bit storage, has
