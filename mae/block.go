@@ -44,13 +44,15 @@ func (e blockEnv) typeOf(b vk.Binding) ops.Precision {
 }
 
 // coopAttention is the cooperative-matrix attention plan for b's
-// attention when it runs at fp16 and the ops have the family for sh's head
-// dimension (ops.AttentionCoopMatFor); ok is false otherwise.
+// attention when it runs at fp16 or bf16 and the ops have the family for
+// that precision and sh's head dimension (ops.AttentionCoopMatFor); ok is
+// false otherwise.
 func (e blockEnv) coopAttention(sh stackShape, b *blockActs) (plan ops.AttnCoopMatPlan, ok bool, err error) {
-	if e.typeOf(b.qkv) != ops.FP16 {
+	prec := e.typeOf(b.qkv)
+	if prec != ops.FP16 && prec != ops.BF16 {
 		return plan, false, nil
 	}
-	plan, ok, err = e.o.AttentionCoopMatFor(sh.d / sh.h)
+	plan, ok, err = e.o.AttentionCoopMatFor(prec, sh.d/sh.h)
 	if err != nil {
 		return plan, false, fmt.Errorf("%s attention: %w", sh.prefix, err)
 	}

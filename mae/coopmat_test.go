@@ -135,18 +135,24 @@ func checkCoopMatGemms(t *testing.T, cfg Config, o *ops.Ops, coop bool) {
 }
 
 // TestCoopMatStepMatchesBF16 runs one bf16 training step of micro with the
-// plain 16-bit GEMMs and with the bf16 cooperative-matrix GEMMs forced to
-// their emulation (attention stays on AttentionAs at bf16: the
-// cooperative-matrix attention is fp16 only). The family must have run
-// GEMMs, forward and backward, and no attention. The loss must agree
-// within 5e-5 (relative): the forward products are the same bf16 products
-// accumulated in fp32, possibly in another order. Every gradient must
-// agree within 1.6e-2 (four bf16 roundings, 4·2⁻⁸) of its tensor's
-// largest element: the backward GEMMs read the output gradients rounded
-// to bf16 (2⁻⁸ relative) where the plain families read them in fp32.
-// Seen on llvmpipe: 0 and 3.9e-3.
+// plain 16-bit GEMMs and attention (AttentionAs at bf16) and with the bf16
+// cooperative-matrix family forced to its emulation, GEMMs (forward and
+// backward) and attention. The family must have run the products and at
+// least every block's forward and backward attention. The loss must agree
+// within 5e-4 (relative, an eighth of one bf16 rounding): the forward
+// products are the same bf16 products accumulated in fp32, possibly in
+// another order, and the cooperative-matrix attention rounds P to bf16
+// (2⁻⁸ relative per element, averaging out over keys and tokens) before
+// its product with V where AttentionAs keeps it in float32 (with the
+// attention off the family this was 0; 5e-5 is too tight with it). Every
+// gradient must agree within 1.6e-2 (four bf16 roundings, 4·2⁻⁸) of its
+// tensor's largest element: the backward GEMMs read the output gradients rounded
+// to bf16 (2⁻⁸ relative) where the plain families read them in fp32, and
+// the attention rounds dO, P and dS to bf16. Seen on llvmpipe: loss
+// 9.2e-5, gradients 4.8e-3 (before the attention ran on the family: 0 and
+// 3.9e-3).
 func TestCoopMatStepMatchesBF16(t *testing.T) {
-	const lossTol, gradTol = 5e-5, 1.6e-2
+	const lossTol, gradTol = 5e-4, 1.6e-2
 	d := vktest.Open(t)
 	if !ops.BF16.Supported(d.Info) {
 		t.Skipf("%s has no 16-bit storage", d.Info.Name)
@@ -163,9 +169,14 @@ func TestCoopMatStepMatchesBF16(t *testing.T) {
 	if plan, ok := o.CoopMatInUseFor(ops.BF16); !ok || plan.Inputs() != ops.BF16 {
 		t.Fatalf("bf16 plan in use: %v, %v", plan, ok)
 	}
-	if fwd, bwd := o.CoopMatAttentions(); fwd+bwd != 0 {
-		t.Errorf("%d forward and %d backward bf16 attentions on the cooperative-matrix family, want 0", fwd, bwd)
+	fwd, bwd := o.CoopMatAttentions()
+	if blocks := cfg.EncDepth + cfg.DecDepth; fwd < blocks || bwd < blocks {
+		t.Errorf("%d forward and %d backward bf16 attentions on the cooperative-matrix family, want at least %d each (every block)", fwd, bwd, blocks)
+	}
+	if fwd, bwd := plain.CoopMatAttentions(); fwd+bwd != 0 {
+		t.Errorf("%d forward and %d backward attentions on the cooperative-matrix family without it, want 0", fwd, bwd)
 	}
 	worst := compareCoopMatStep(t, p, loss, closs, grads, cgrads, lossTol, gradTol)
-	t.Logf("%d bf16 products on the family; loss %.6f / %.6f; worst scaled gradient difference %.3g", o.CoopMatGemms(), closs, loss, worst)
+	t.Logf("%d bf16 products and %d+%d attentions on the family; loss %.6f / %.6f (relative difference %.3g); worst scaled gradient difference %.3g",
+		o.CoopMatGemms(), fwd, bwd, closs, loss, math.Abs(float64(closs-loss))/math.Abs(float64(loss)), worst)
 }

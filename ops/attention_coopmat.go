@@ -16,7 +16,9 @@ import (
 // V·dOᵀ, Pᵀ·dO, dSᵀ·Q (key pass) on tensor cores: dO, P and dS rounded to
 // binary16 before their products, float32 accumulation and softmax. It is planned like GemmCoopMat (PlanCoopMat: the
 // device's cooperative-matrix shape, or the emulation) and self-checked
-// like it (CheckAttentionCoopMat) before use.
+// like it (CheckAttentionCoopMat) before use. At BF16 the same kernels
+// run on bfloat16 (qkv and O in bfloat16, dO, P and dS rounded to
+// bfloat16; the _bf16 variants, planned from PlanCoopMatFor(BF16, ...)).
 
 // AttnCoopMatPlan is how the cooperative-matrix attention runs on a device
 // for one head dimension: the fragment shape and kind of its variants, and
@@ -30,6 +32,20 @@ type AttnCoopMatPlan struct {
 	WQ         [3]int
 	Emulated   bool
 	halfInputs bool
+	bf16       bool // the _bf16 variants: qkv and O in bfloat16
+}
+
+// Inputs is the storage of qkv and O the plan's kernels take: FP16, BF16,
+// or FP32 (float32 holding binary16 values: the emulation without 16-bit
+// storage).
+func (p AttnCoopMatPlan) Inputs() Precision {
+	switch {
+	case p.bf16:
+		return BF16
+	case p.halfInputs:
+		return FP16
+	}
+	return FP32
 }
 
 // HalfInputs reports whether the plan's kernels store qkv and O in 16
@@ -39,7 +55,7 @@ func (p AttnCoopMatPlan) HalfInputs() bool { return p.halfInputs }
 
 func (p AttnCoopMatPlan) String() string {
 	return fmt.Sprintf("attention_coopmat_%dx%dx%d_%s d%d, subgroups of %d: fwd %d, bwd_dq %d, bwd_dkv %d",
-		p.M, p.N, p.K, p.Kind, p.HD, p.Lanes, p.WQ[attnForward], p.WQ[attnDQ], p.WQ[attnDKV])
+		p.M, p.N, p.K, p.kindName(), p.HD, p.Lanes, p.WQ[attnForward], p.WQ[attnDQ], p.WQ[attnDKV])
 }
 
 // attnCoopMatName is the variant of pass for a fragment shape and kind.
@@ -47,8 +63,17 @@ func attnCoopMatName(pass attnPass, shape [3]int, kind string) string {
 	return fmt.Sprintf("attention_coopmat_%s_%dx%dx%d_%s", attnPassNames[pass], shape[0], shape[1], shape[2], kind)
 }
 
+// kindName is the plan's kind as its variants' names end: Kind, with
+// "_bf16" for the bf16 plans.
+func (p AttnCoopMatPlan) kindName() string {
+	if p.bf16 {
+		return p.Kind + "_bf16"
+	}
+	return p.Kind
+}
+
 func (p AttnCoopMatPlan) variant(pass attnPass) string {
-	return attnCoopMatName(pass, [3]int{p.M, p.N, p.K}, p.Kind)
+	return attnCoopMatName(pass, [3]int{p.M, p.N, p.K}, p.kindName())
 }
 
 // attnCoopMatShared is the shared memory of pass for a workgroup owning
@@ -75,12 +100,22 @@ func attnCoopMatShared(pass attnPass, br, bt, d, elem int) int {
 // a pass does not fit even with one subgroup: the caller then uses another
 // attention family.
 func (o *Ops) PlanAttentionCoopMat(d int, emulate bool) (AttnCoopMatPlan, error) {
-	base, err := o.PlanCoopMat(emulate)
+	return o.PlanAttentionCoopMatFor(FP16, d, emulate)
+}
+
+// PlanAttentionCoopMatFor is PlanAttentionCoopMat for qkv of precision
+// in: FP16 is PlanAttentionCoopMat; BF16 takes the shape and kind of
+// PlanCoopMatFor(BF16, emulate) (the device's bf16 shape, KHR only, or
+// the bf16 emulation on a device with 16-bit storage) and runs the _bf16
+// variants.
+func (o *Ops) PlanAttentionCoopMatFor(in Precision, d int, emulate bool) (AttnCoopMatPlan, error) {
+	base, err := o.PlanCoopMatFor(in, emulate)
 	if err != nil {
 		return AttnCoopMatPlan{}, fmt.Errorf("attention coopmat: %w", err)
 	}
-	p := AttnCoopMatPlan{M: base.M, N: base.N, K: base.K, Kind: base.Variant[strings.LastIndex(base.Variant, "_")+1:],
-		Lanes: base.Lanes, HD: d, Emulated: base.Emulated, halfInputs: base.halfInputs}
+	kind := strings.TrimSuffix(base.Variant, "_bf16")
+	p := AttnCoopMatPlan{M: base.M, N: base.N, K: base.K, Kind: kind[strings.LastIndex(kind, "_")+1:],
+		Lanes: base.Lanes, HD: d, Emulated: base.Emulated, halfInputs: base.halfInputs, bf16: base.bf16}
 	if d <= 0 || d%p.K != 0 || d%p.N != 0 {
 		return p, fmt.Errorf("ops: cooperative-matrix attention: head dimension %d is not a multiple of the fragment's N=%d and K=%d", d, p.N, p.K)
 	}
@@ -91,10 +126,10 @@ func (o *Ops) PlanAttentionCoopMat(d int, emulate bool) (AttnCoopMatPlan, error)
 // subgroups that fits info's invocation and shared-memory limits for the
 // plan's fragment shape (a workgroup owns WQ·M rows and streams tiles of
 // K rows) and head dimension; an error when a pass does not fit even with
-// one subgroup.
+// one subgroup. The bf16 emulation stages its 16-bit values as float.
 func (p *AttnCoopMatPlan) fitWorkgroups(info vk.DeviceInfo) error {
 	elem := 4
-	if p.halfInputs {
+	if p.halfInputs && !(p.bf16 && p.Emulated) {
 		elem = 2
 	}
 	for pass := range attnPassNames {
@@ -146,13 +181,14 @@ func (o *Ops) attnCoopMatDispatch(r *vk.Recording, plan AttnCoopMatPlan, pass at
 	return nil
 }
 
-// AttentionCoopMat records the attention of AttentionAs at FP16 (same
-// math, same layouts) with the cooperative-matrix kernels of plan: qkv
-// [B, L, 3, H, d] read and O [B, L, H, d] written as binary16 (float32
-// holding binary16 values when plan.HalfInputs() is false: the emulation
-// without 16-bit storage), lse in float32. P is rounded to binary16 before
-// its product with V, and the row sums are those of the rounded P. It
-// panics on the shapes Attention panics on or if a binding is too small.
+// AttentionCoopMat records the attention of AttentionAs at
+// plan.Inputs() (FP16 or BF16; same math, same layouts) with the
+// cooperative-matrix kernels of plan: qkv [B, L, 3, H, d] read and O
+// [B, L, H, d] written in the plan's 16-bit format (float32 holding
+// binary16 values when plan.HalfInputs() is false: the emulation without
+// 16-bit storage), lse in float32. P is rounded to that format before its
+// product with V, and the row sums are those of the rounded P. It panics
+// on the shapes Attention panics on or if a binding is too small.
 func (o *Ops) AttentionCoopMat(r *vk.Recording, plan AttnCoopMatPlan, qkv, out, lse vk.Binding, b, l, h, d int) error {
 	attnCheck("AttentionCoopMat", b, l, h, d)
 	plan.needInput("AttentionCoopMat", "qkv", qkv, b*l*3*h*d)
@@ -169,10 +205,10 @@ func (o *Ops) AttentionCoopMat(r *vk.Recording, plan AttnCoopMatPlan, qkv, out, 
 }
 
 // AttentionBackwardCoopMat records the gradient of AttentionBackwardAs at
-// FP16 with the cooperative-matrix kernels of plan: qkv and out (O) in
-// binary16 (float32 when plan.HalfInputs() is false), dout (dO) and lse in
-// float32, dqkv and delta (D) written in float32. dO, dS and P are rounded
-// to binary16 before their products; D = dO·O uses the float32 dO. Two dispatches, query pass then key pass, each
+// plan.Inputs() with the cooperative-matrix kernels of plan: qkv and out
+// (O) in the plan's 16-bit format (float32 when plan.HalfInputs() is
+// false), dout (dO) and lse in float32, dqkv and delta (D) written in
+// float32. dO, dS and P are rounded to that format before their products; D = dO·O uses the float32 dO. Two dispatches, query pass then key pass, each
 // output summed by one owner in a fixed order (deterministic). It panics on
 // the shapes Attention panics on or if a binding is too small.
 func (o *Ops) AttentionBackwardCoopMat(r *vk.Recording, plan AttnCoopMatPlan, qkv, out, dout, lse, delta, dqkv vk.Binding, b, l, h, d int) error {

@@ -15,10 +15,25 @@ import (
 // shape is short so that one wrong key or row weighs more than that.
 const attnCoopMatCheckTol = 2e-3
 
+// attnCoopMatCheckTolBF16 is attnCoopMatCheckTol for the bf16 plans: the
+// same roundings in bfloat16 are 2⁻⁸ relative each instead of 2⁻¹¹, so
+// the kernels' error grows eightfold (TestAttentionCoopMatEmulatedBF16
+// measures it); eight times the fp16 tolerance, still below the weight
+// of one wrong key or row of the short check (one in M+3).
+const attnCoopMatCheckTolBF16 = 8 * attnCoopMatCheckTol
+
+// checkTol is the self-check tolerance of plan's precision.
+func (p AttnCoopMatPlan) checkTol() float64 {
+	if p.bf16 {
+		return attnCoopMatCheckTolBF16
+	}
+	return attnCoopMatCheckTol
+}
+
 // attnCoopMatKey is the self-check verdict's name for plan: the three
 // passes at one fragment shape, kind and head dimension.
 func attnCoopMatKey(plan AttnCoopMatPlan) string {
-	return fmt.Sprintf("attention_coopmat_%dx%dx%d_%s_d%d", plan.M, plan.N, plan.K, plan.Kind, plan.HD)
+	return fmt.Sprintf("attention_coopmat_%dx%dx%d_%s_d%d", plan.M, plan.N, plan.K, plan.kindName(), plan.HD)
 }
 
 // CheckAttentionCoopMat reports whether plan's kernels may be used on this
@@ -37,7 +52,7 @@ func (o *Ops) CheckAttentionCoopMat(plan AttnCoopMatPlan, dir string, warn func(
 func (o *Ops) checkAttentionCoopMat(plan AttnCoopMatPlan, dir string, warn func(string),
 	ref func(qkv []float64, b, l, h, d int) (o, lse []float64)) (bool, error) {
 	key := attnCoopMatKey(plan)
-	return o.coopMatVerdict(key, dir, attnCoopMatCheckTol, warn,
+	return o.coopMatVerdict(key, dir, plan.checkTol(), warn,
 		func() (float64, error) { return o.runAttnCoopMatCheck(plan, ref) },
 		func(relErr float64) string {
 			return fmt.Sprintf("cooperative-matrix attention %s failed its self-check on %s (relative error %.3g): using the %s attention family instead",
@@ -47,18 +62,24 @@ func (o *Ops) checkAttentionCoopMat(plan AttnCoopMatPlan, dir string, warn func(
 
 // runAttnCoopMatCheck runs the check on the device and returns the largest
 // relative error of O, lse, D and dqkv against the references (+Inf on a
-// NaN). The backward reads the reference O (rounded to binary16) and lse,
-// so that each pass is judged on its own.
+// NaN). The inputs and the reference O that the backward reads are
+// rounded to the plan's 16-bit format (binary16 for the float32
+// emulation), lse to float32, so that each pass is judged on its own.
 func (o *Ops) runAttnCoopMatCheck(plan AttnCoopMatPlan, ref func(qkv []float64, b, l, h, d int) (o, lse []float64)) (float64, error) {
 	b, l, h, d := 2, plan.M+3, 2, plan.HD // short: a wrong key or row weighs more
 	// The check's attentions are not the caller's (CoopMatAttentions).
 	saved := o.coopAttns
 	defer func() { o.coopAttns = saved }()
+	prec := FP16
+	if plan.bf16 {
+		prec = BF16
+	}
+	round := func(x float64) float64 { return float64(HalfValue(prec, HalfBits(prec, float32(x)))) }
 	rng := rand.New(rand.NewPCG(14, 15))
 	fill := func(n int, scale float64) []float64 {
 		v := make([]float64, n)
 		for i := range v {
-			v[i] = halfValue(halfBits(float32(scale * (rng.Float64()*2 - 1))))
+			v[i] = round(scale * (rng.Float64()*2 - 1))
 		}
 		return v
 	}
@@ -66,7 +87,7 @@ func (o *Ops) runAttnCoopMatCheck(plan AttnCoopMatPlan, ref func(qkv []float64, 
 	wantO, wantLse := ref(qkv, b, l, h, d)
 	o16 := make([]float64, len(wantO))
 	for i, x := range wantO {
-		o16[i] = halfValue(halfBits(float32(x)))
+		o16[i] = round(x)
 	}
 	lse32 := make([]float64, len(wantLse))
 	for i, x := range wantLse {
@@ -121,9 +142,13 @@ func (o *Ops) runAttnCoopMatCheck(plan AttnCoopMatPlan, ref func(qkv []float64, 
 	if err != nil {
 		return 0, err
 	}
-	// O is stored in binary16: its rounding (2⁻¹² relative at most) is not
-	// the kernel's error.
-	worst := relErrF32(gotO, wantO) - math.Pow(2, -12)
+	// O is stored in 16 bits: its rounding (2⁻¹² relative at most in
+	// binary16, 2⁻⁹ in bfloat16) is not the kernel's error.
+	storeUlp := math.Pow(2, -12)
+	if plan.bf16 {
+		storeUlp = math.Pow(2, -9)
+	}
+	worst := relErrF32(gotO, wantO) - storeUlp
 	for i, want := range [][]float64{wantLse, wantD, wantDQKV} {
 		got := make([]float32, len(want))
 		if err := outs[i].ReadFloat32(0, got); err != nil {

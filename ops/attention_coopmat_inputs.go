@@ -11,12 +11,12 @@ import (
 // input format, and releases them together.
 type attnCoopMatInputs struct {
 	o    *Ops
-	half bool
+	prec Precision // FP16, BF16, or FP32 (float32 holding binary16 values)
 	bufs []*vk.Buffer
 }
 
 func newAttnCoopMatInputs(o *Ops, plan AttnCoopMatPlan) *attnCoopMatInputs {
-	return &attnCoopMatInputs{o: o, half: plan.halfInputs}
+	return &attnCoopMatInputs{o: o, prec: plan.Inputs()}
 }
 
 func (in *attnCoopMatInputs) release() {
@@ -49,8 +49,9 @@ func (in *attnCoopMatInputs) float32s(name string, v []float64) (*vk.Buffer, err
 	return b, b.WriteFloat32(0, f)
 }
 
-// input returns v as an input of the plan: float32s, cast to binary16 on
-// the device by r (round to nearest even) where the plan reads 16 bits.
+// input returns v as an input of the plan: float32s, cast to the plan's
+// 16-bit format on the device by r (round to nearest even) where the plan
+// reads 16 bits.
 func (in *attnCoopMatInputs) input(r *vk.Recording, name string, v []float64) (vk.Binding, error) {
 	src, err := in.float32s(name, v)
 	if err != nil {
@@ -60,33 +61,35 @@ func (in *attnCoopMatInputs) input(r *vk.Recording, name string, v []float64) (v
 }
 
 // cast returns the n float32s of src as an input of the plan: src itself,
-// or a binary16 copy that r makes.
+// or a 16-bit copy that r makes.
 func (in *attnCoopMatInputs) cast(r *vk.Recording, name string, src *vk.Buffer, n int) (vk.Binding, error) {
-	if !in.half {
+	if !in.prec.Half() {
 		return src, nil
 	}
-	dst, err := in.o.d.NewBuffer(name+" fp16", 4*max(1, (n+1)/2))
+	dst, err := in.o.d.NewBuffer(name+" "+in.prec.String(), 4*max(1, (n+1)/2))
 	if err != nil {
 		return nil, err
 	}
 	in.bufs = append(in.bufs, dst)
-	return dst, in.o.Cast(r, FP16, true, src, dst, n)
+	return dst, in.o.Cast(r, in.prec, true, src, dst, n)
 }
 
 // stored returns a new buffer of n values in the plan's storage for qkv
-// and O (binary16, or float32 for the emulation without 16-bit storage),
-// every one a NaN, so that a value the kernel does not write shows.
+// and O (binary16 or bfloat16, or float32 for the emulation without
+// 16-bit storage), every one a NaN, so that a value the kernel does not
+// write shows.
 func (in *attnCoopMatInputs) stored(name string, n int) (*vk.Buffer, error) {
-	if !in.half {
+	if !in.prec.Half() {
 		nan := make([]float64, n)
 		for i := range nan {
 			nan[i] = math.NaN()
 		}
 		return in.float32s(name, nan)
 	}
+	nan := uint32(HalfBits(in.prec, float32(math.NaN())))
 	words := make([]uint32, max(1, (n+1)/2))
 	for i := range words {
-		words[i] = 0x7e007e00 // two binary16 quiet NaNs
+		words[i] = nan | nan<<16 // two quiet NaNs
 	}
 	b, err := in.o.d.NewBuffer(name, 4*len(words))
 	if err != nil {
@@ -98,7 +101,7 @@ func (in *attnCoopMatInputs) stored(name string, n int) (*vk.Buffer, error) {
 
 // read returns the first n values of b, held in the plan's storage.
 func (in *attnCoopMatInputs) read(b *vk.Buffer, n int) ([]float32, error) {
-	if !in.half {
+	if !in.prec.Half() {
 		f := make([]float32, n)
 		return f, b.ReadFloat32(0, f)
 	}
@@ -106,5 +109,5 @@ func (in *attnCoopMatInputs) read(b *vk.Buffer, n int) ([]float32, error) {
 	if err := b.ReadUint32(0, words); err != nil {
 		return nil, err
 	}
-	return UnpackHalf(FP16, words, n), nil
+	return UnpackHalf(in.prec, words, n), nil
 }

@@ -15,7 +15,7 @@ func TestAttentionCoopMatFor(t *testing.T) {
 	g := newGPU(t)
 	const d = 32
 	noWarn := func(msg string) { t.Errorf("unexpected warning: %s", msg) }
-	if _, ok, err := g.o.AttentionCoopMatFor(d); err != nil || ok {
+	if _, ok, err := g.o.AttentionCoopMatFor(FP16, d); err != nil || ok {
 		t.Fatalf("before EnableCoopMat: AttentionCoopMatFor(%d) = %v, %v; want false", d, ok, err)
 	}
 	on, err := g.o.EnableCoopMat(CoopMatAuto, t.TempDir(), noWarn)
@@ -23,7 +23,7 @@ func TestAttentionCoopMatFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !on { // software drivers: no VK_KHR/NV_cooperative_matrix
-		if _, ok, err := g.o.AttentionCoopMatFor(d); err != nil || ok {
+		if _, ok, err := g.o.AttentionCoopMatFor(FP16, d); err != nil || ok {
 			t.Fatalf("family off (auto on %s): AttentionCoopMatFor(%d) = %v, %v; want false", g.d.Info.Name, d, ok, err)
 		}
 	}
@@ -31,7 +31,7 @@ func TestAttentionCoopMatFor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := g.o.AttentionCoopMatFor(d); err != nil || ok != on {
+	if _, ok, err := g.o.AttentionCoopMatFor(FP16, d); err != nil || ok != on {
 		t.Fatalf("emulate (GEMM family on: %v): AttentionCoopMatFor(%d) = %v, %v", on, d, ok, err)
 	}
 	if !FP16.Supported(g.d.Info) {
@@ -44,7 +44,7 @@ func TestAttentionCoopMatFor(t *testing.T) {
 		t.Fatalf("EnableCoopMat(emulate) on %s: family off", g.d.Info.Name)
 	}
 	plan, _ := g.o.PlanAttentionCoopMat(d, true)
-	if _, ok, err := g.o.AttentionCoopMatFor(d + plan.K/2); err != nil || ok {
+	if _, ok, err := g.o.AttentionCoopMatFor(FP16, d+plan.K/2); err != nil || ok {
 		t.Errorf("AttentionCoopMatFor(%d) = %v, %v; want false (not a multiple of %d)", d+plan.K/2, ok, err, plan.K)
 	}
 	if fwd, bwd := g.o.CoopMatAttentions(); fwd != 0 || bwd != 0 {
@@ -62,7 +62,7 @@ func TestAttentionCoopMatFor(t *testing.T) {
 		t.Fatalf("EnableCoopMat(emulate) = %v, %v", on, err)
 	}
 	for range 2 {
-		if _, ok, err := g.o.AttentionCoopMatFor(d); err != nil || ok {
+		if _, ok, err := g.o.AttentionCoopMatFor(FP16, d); err != nil || ok {
 			t.Fatalf("failed verdict: AttentionCoopMatFor(%d) = %v, %v; want false", d, ok, err)
 		}
 	}

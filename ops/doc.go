@@ -8,9 +8,10 @@
 // AttentionCoopMat and AttentionBackwardCoopMat are the fused attention
 // (same math, layouts and two-pass backward as Attention and
 // AttentionBackward) with its products on cooperative matrices, in the
-// storage of the 16-bit model at fp16: qkv and the attention output O in
-// binary16, dO, lse, D and dqkv in float32; dO, P and dS are rounded to
-// binary16 before their products, accumulation and softmax are float32.
+// storage of the 16-bit model at fp16 (or bf16): qkv and the attention
+// output O in binary16 (bfloat16), dO, lse, D and dqkv in float32; dO, P
+// and dS are rounded to the 16-bit format before their products,
+// accumulation and softmax are float32.
 // PlanAttentionCoopMat takes PlanCoopMat's fragment shape and kind (so
 // the device's shape list decides, never an assumed shape) and sizes each
 // pass's workgroup (4, 2 or 1 subgroups) from the device's invocation and
@@ -30,8 +31,14 @@
 // the cpu or gpu family stays). The model's blocks (mae/block.go) ask it
 // for every attention stored at FP16 and record AttentionCoopMat /
 // AttentionBackwardCoopMat with the buffers of AttentionAs /
-// AttentionBackwardAs; CoopMatAttentions counts them. bf16 is not
-// compiled (the device would need bf16 shapes). AttentionConfig does not
+// AttentionBackwardAs; CoopMatAttentions counts them. The same holds at
+// BF16 (AttentionCoopMatFor(BF16, d)): PlanAttentionCoopMatFor(BF16, ...)
+// takes PlanCoopMatFor(BF16, ...)'s shape and kind and runs the _bf16
+// variants (qkv and O in bfloat16; dO, P and dS rounded to bfloat16),
+// only while EnableCoopMat has a bf16 GEMM plan in use (a listed bf16
+// shape and a passed bf16 GEMM check, or emulate with 16-bit storage);
+// its self-check runs on bf16-rounded inputs with eight times the fp16
+// tolerance (2⁻⁸ per rounding instead of 2⁻¹¹). AttentionConfig does not
 // list "coopmat": the switch is EnableCoopMat's, not a family choice.
 //
 // # Cooperative-matrix GEMM (gemm_coopmat*.go)
@@ -82,5 +89,5 @@
 // tool here; its self-check, on inputs rounded to bf16, decides on the
 // device. The emulation (_emu_bf16: bf16 A and B from 16-bit storage)
 // tests the wiring on lavapipe; SwiftShader, without 16-bit storage, has
-// no bf16 products. bf16 attention stays on the plain families.
+// no bf16 products. The bf16 attention follows the GEMM (see above).
 package ops

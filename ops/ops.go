@@ -35,11 +35,11 @@ type Ops struct {
 	coopGemms int
 	// coopUse is how EnableCoopMat was called (mode, verdict directory,
 	// warn), kept so that the attention family can be planned and checked
-	// per head dimension later (AttentionCoopMatFor); coopAttn caches
-	// that choice per head dimension; coopAttns counts the forward and
+	// per precision and head dimension later (AttentionCoopMatFor);
+	// coopAttn caches that choice per precision and head dimension; coopAttns counts the forward and
 	// backward cooperative-matrix attentions recorded.
 	coopUse   coopMatUse
-	coopAttn  map[int]attnCoopMatChoice
+	coopAttn  map[attnCoopMatKeyOf]attnCoopMatChoice
 	coopAttns [2]int
 }
 

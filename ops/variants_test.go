@@ -56,6 +56,10 @@ func variantsAsked() []string {
 			for _, kind := range shaders.CoopMatKinds {
 				names = append(names, attnCoopMatName(p, sh, kind))
 			}
+			for _, kind := range []string{"khr", "emu"} { // bf16: no NV or float32 form
+				plan := AttnCoopMatPlan{M: sh[0], N: sh[1], K: sh[2], Kind: kind, bf16: true}
+				names = append(names, plan.variant(p))
+			}
 		}
 	}
 	return names

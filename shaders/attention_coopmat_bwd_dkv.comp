@@ -19,7 +19,7 @@
 // Grid: x = ⌈L / BR⌉, y = H, z = min(B, 65535). Needs KS | HD and NS | HD.
 #include "attention_coopmat.glsl"
 
-layout(std430, set = 0, binding = 0) readonly buffer QKV { ELEM qkv[]; };
+layout(std430, set = 0, binding = 0) readonly buffer QKV { IO_ELEM qkv[]; };
 layout(std430, set = 0, binding = 1) readonly buffer DOut { float dout[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Lse { float lse[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Delta { float delta[]; };
@@ -55,7 +55,7 @@ void main() {
 		for (uint i0 = 0u; i0 < p.L; i0 += BT) {
 			barrier(); // the last tile's Qs, Gs, PTs, DSTs, Lse2s, Ds read
 			STAGE_ROWS(Qs, BT, i0, qkv, qkvElem(b, t_, 0u, h));
-			STAGE_ROWS(Gs, BT, i0, dout, rowElem(b, t_, h));
+			STAGE_ROWS_F32(Gs, BT, i0, dout, rowElem(b, t_, h));
 			for (uint r = tid; r < BT; r += THREADS) {
 				const uint t = i0 + r;
 				const bool ok = t < p.L;

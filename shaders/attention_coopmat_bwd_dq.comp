@@ -18,8 +18,8 @@
 // Grid: x = ⌈L / BR⌉, y = H, z = min(B, 65535). Needs KS | HD and NS | HD.
 #include "attention_coopmat.glsl"
 
-layout(std430, set = 0, binding = 0) readonly buffer QKV { ELEM qkv[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Out { ELEM o[]; };
+layout(std430, set = 0, binding = 0) readonly buffer QKV { IO_ELEM qkv[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Out { IO_ELEM o[]; };
 layout(std430, set = 0, binding = 2) readonly buffer DOut { float dout[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Lse { float lse[]; };
 layout(std430, set = 0, binding = 4) writeonly buffer DQKV { float dqkv[]; };
@@ -45,7 +45,7 @@ void main() {
 	MAT_B fb;
 	FOR_EACH_SAMPLE(b) {
 		STAGE_ROWS(Qs, BR, q0, qkv, qkvElem(b, t_, 0u, h));
-		STAGE_ROWS(Gs, BR, q0, dout, rowElem(b, t_, h));
+		STAGE_ROWS_F32(Gs, BR, q0, dout, rowElem(b, t_, h));
 		for (uint x = tid; x < BR * HD; x += THREADS) {
 			DQs[x] = 0.0;
 		}
@@ -56,7 +56,7 @@ void main() {
 			if (t < p.L) {
 				const uint ra = rowElem(b, t, h);
 				for (uint e = 0u; e < HD; e++) {
-					d += dout[ra + e] * float(o[ra + e]);
+					d += dout[ra + e] * LOAD_IN(o[ra + e]);
 				}
 				l2 = lse[statAt(b, h, t)] * LOG2E;
 				delta[statAt(b, h, t)] = d;

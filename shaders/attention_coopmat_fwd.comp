@@ -16,12 +16,13 @@
 //   o_i   = Σ_j exp(s_ij − lse_i) v_j
 //
 // Defines: MS, NS, KS (a device fragment shape), COOPMAT_EMULATE,
-// COOPMAT_F32_INPUT (include/attention_coopmat.glsl). Grid: x = ⌈L / BR⌉,
+// COOPMAT_F32_INPUT, COOPMAT_BF16_INPUT
+// (include/attention_coopmat.glsl). Grid: x = ⌈L / BR⌉,
 // y = H, z = min(B, 65535). Needs KS | HD and NS | HD.
 #include "attention_coopmat.glsl"
 
-layout(std430, set = 0, binding = 0) readonly buffer QKV { ELEM qkv[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer Out { ELEM o[]; };
+layout(std430, set = 0, binding = 0) readonly buffer QKV { IO_ELEM qkv[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer Out { IO_ELEM o[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer Lse { float lse[]; };
 
 shared ELEM Qs[BR * HD];
@@ -100,7 +101,7 @@ void main() {
 		for (uint x = tid; x < BR * HD; x += THREADS) {
 			const uint r = x / HD, t = q0 + r;
 			if (t < p.L) {
-				o[rowElem(b, t, h) + x % HD] = TO_ELEM(Os[x] / Ls[r]);
+				o[rowElem(b, t, h) + x % HD] = STORE_OUT(Os[x] / Ls[r]);
 			}
 		}
 		for (uint r = tid; r < BR; r += THREADS) {

@@ -82,6 +82,11 @@
 // twin; no validator here reads it, the device's self-check does. The
 // emulation reads bf16 through COOPMAT_BF16_INPUT (16-bit storage, no
 // fp16 arithmetic). VK_NV_cooperative_matrix has no bf16: no NV form.
+// The cooperative-matrix attention has the same two bf16 forms
+// (attention_coopmat_<pass>_<shape>_khr_bf16 and _emu_bf16): its
+// emulation reads qkv and O as bfloat16 bits, writes O rounded to nearest
+// even (storage.glsl's float_to_half under HALF_BF16) and rounds P, dO
+// and dS to bfloat16 where the real module holds them in 16 bits.
 //
 // Keep matrices in values, Function variables or arrays of them (no
 // structs); a value may serve in one role only.

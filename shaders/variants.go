@@ -33,7 +33,7 @@ type Variant struct {
 // (variants_half.go) and the cooperative-matrix attention kernels
 // (variants_coopmat.go). go generate compiles each entry. See doc.go for
 // adding a variant.
-var Variants = withHalfVariants(slices.Concat(variants32, coopMatAttentionVariants()))
+var Variants = withHalfVariants(slices.Concat(variants32, coopMatAttentionVariants(), coopMatAttentionBF16Variants()))
 
 // variants32 are the fp32 variants; keep them sorted by name.
 var variants32 = []Variant{

@@ -40,3 +40,26 @@ func coopMatBF16Variants() []Variant {
 	}
 	return out
 }
+
+// coopMatAttentionBF16Variants are the bfloat16 cooperative-matrix
+// attention kernels, one per fp16 attention_coopmat entry of kind khr or
+// emu: <name>_bf16, the KHR module retyped to bfloat16 (CoopMatBF16), and
+// the emulation reading qkv and O as bfloat16 bits and writing O as
+// bfloat16 (COOPMAT_BF16_INPUT). As for the GEMM, NV and emu32 have no
+// bf16 form.
+func coopMatAttentionBF16Variants() []Variant {
+	var out []Variant
+	for _, v := range coopMatAttentionVariants() {
+		var extra []string
+		switch {
+		case strings.HasSuffix(v.Name, "_khr"):
+		case strings.HasSuffix(v.Name, "_emu"):
+			extra = []string{"COOPMAT_BF16_INPUT"}
+		default:
+			continue
+		}
+		out = append(out, Variant{Name: v.Name + "_bf16", Source: v.Source, Defines: append(append([]string{}, v.Defines...), extra...),
+			Push: v.Push, Bindings: v.Bindings, CoopMatKHR: v.CoopMatKHR, CoopMatBF16: v.CoopMatKHR})
+	}
+	return out
+}
