@@ -256,11 +256,14 @@ PYEOF
 fi
 
 # ---------------------------------------------------------------- (d') mae-vk cooperative-matrix attention
-# fp16 tensor cores (bench attention --variant coopmat: planned only where the
-# device lists an fp16 shape, after its self-check); beside PyTorch's bf16
-# scaled_dot_product_attention (ptamp-KEY) in the table.
+# fp16 and bf16 tensor cores (bench attention --variant coopmat: planned only
+# where the device lists a shape for the precision, after its self-check);
+# beside PyTorch's bf16 scaled_dot_product_attention (ptamp-KEY) in the table.
 # shellcheck disable=SC2086
-vk_attention_coopmat() { step "vkcm-$1.json" 30 ./mae-vk bench attention $2 --variant coopmat --time 1s --json; }
+vk_attention_coopmat() {
+  step "vkcm-$1.json" 30 ./mae-vk bench attention $2 --variant coopmat --time 1s --json
+  step "vkcmbf-$1.json" 30 ./mae-vk bench attention $2 --variant coopmat --precision bf16 --time 1s --json
+}
 each_workload attention vk_attention_coopmat
 
 # ---------------------------------------------------------------- (b) Go tests on the real driver
@@ -382,15 +385,16 @@ for line in open(os.path.join(out, "workloads.tsv")).read().splitlines():
             r = ratio(v16, pam, "AMP %.2f×", vk, " (own fp32 %.2f×)")
             rows.append((lab + " [mae-vk %s]" % prec, cell(v16, v16r, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), r))
 
-# mae-vk's cooperative-matrix attention (fp16), against PyTorch's bf16 SDPA.
+# mae-vk's cooperative-matrix attention (fp16, bf16), against PyTorch's bf16 SDPA.
 for line in open(os.path.join(out, "workloads.tsv")).read().splitlines():
     key, kind, label, _ = line.split("\t")
     for op in ("attention", "attention_bwd") if kind == "attention" else ():
-        cm, cmr = value("vkcm-" + key, op, "gflops")
-        pam, pamr = value("ptamp-" + key, op, "gflops")
-        ratio = "AMP %.2f×" % (cm / pam) if cm is not None and pam else "—"
-        lab = label + (" backward" if op == "attention_bwd" else "") + " [mae-vk coopmat fp16]"
-        rows.append((lab, cell(cm, cmr, "gflops"), "—", cell(pam, pamr, "gflops"), ratio))
+        for prefix, prec in (("vkcm-", "fp16"), ("vkcmbf-", "bf16")):
+            cm, cmr = value(prefix + key, op, "gflops")
+            pam, pamr = value("ptamp-" + key, op, "gflops")
+            ratio = "AMP %.2f×" % (cm / pam) if cm is not None and pam else "—"
+            lab = label + (" backward" if op == "attention_bwd" else "") + " [mae-vk coopmat %s]" % prec
+            rows.append((lab, cell(cm, cmr, "gflops"), "—", cell(pam, pamr, "gflops"), ratio))
 
 tune = load("vk-gemm-tune")
 dev = ""

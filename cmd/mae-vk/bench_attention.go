@@ -19,7 +19,8 @@ func benchAttentionCommand() *cli.Command {
 			&cli.IntFlag{Name: "head-dim", Value: 32, Usage: "head dimension d"},
 			&cli.BoolFlag{Name: "backward", Usage: "time the backward pass too"},
 			&cli.BoolFlag{Name: "compare", Usage: "also time the unfused forward (GEMM + softmax + GEMM through our own kernels)"},
-			&cli.StringFlag{Name: "variant", Usage: "cpu or gpu family (default: by device type); coopmat (fp16 tensor cores, where the device has them) or coopmat-emu (their plain-code emulation)"},
+			&cli.StringFlag{Name: "variant", Usage: "cpu or gpu family (default: by device type); coopmat (16-bit tensor cores, where the device has them) or coopmat-emu (their plain-code emulation)"},
+			&cli.StringFlag{Name: "precision", Value: "fp16", Usage: "with --variant coopmat or coopmat-emu: qkv in fp16 or bf16"},
 		}, benchFlags()),
 		Action: func(c *cli.Context) error {
 			d, o, err := openBenchOps(c, "batch", "heads", "len", "head-dim")
@@ -33,7 +34,11 @@ func benchAttentionCommand() *cli.Command {
 			var res []ops.BenchResult
 			switch v := c.String("variant"); v {
 			case "coopmat", "coopmat-emu":
-				res, err = benchAttentionCoopMat(o, v, spec, c.Duration("time"))
+				prec, perr := ops.ParsePrecision(c.String("precision"))
+				if perr != nil || !prec.Half() {
+					return fmt.Errorf("--precision %q: want fp16 or bf16 with --variant %s", c.String("precision"), v)
+				}
+				res, err = benchAttentionCoopMat(o, v, prec, spec, c.Duration("time"))
 			default:
 				if v != "" {
 					cfg := o.AttentionConfig()

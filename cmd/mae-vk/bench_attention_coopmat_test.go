@@ -23,4 +23,16 @@ func TestBenchAttentionCoopMatCLI(t *testing.T) {
 	if _, err := runCLIErr(t, append(args, "--variant", "coopmat")...); err == nil || !strings.Contains(err.Error(), "coopmat-emu") {
 		t.Errorf("--variant coopmat without cooperative matrices: %v, want an error naming coopmat-emu", err)
 	}
+	if _, err := runCLIErr(t, append(args, "--variant", "coopmat-emu", "--precision", "fp32")...); err == nil || !strings.Contains(err.Error(), "--precision") {
+		t.Errorf("--precision fp32 with coopmat-emu: %v, want an error naming --precision", err)
+	}
+	// bf16: the emulated bf16 plan where the device has 16-bit storage
+	// (lavapipe), an error saying it lacks it otherwise (SwiftShader).
+	out, err := runCLIErr(t, append(args, "--variant", "coopmat-emu", "--precision", "bf16")...)
+	switch {
+	case err != nil && !strings.Contains(err.Error(), "16-bit storage"):
+		t.Errorf("--precision bf16 with coopmat-emu: %v", err)
+	case err == nil && !strings.Contains(out, "_emu_bf16"):
+		t.Errorf("--precision bf16 with coopmat-emu: %s, want the emulated bf16 plan", out)
+	}
 }
