@@ -219,6 +219,11 @@ if [ -z "$PY" ]; then
 else
   each_workload train pt_train
 fi
+# fp16 on the ordinary kernels (MAEVK_COOPMAT=off): what the cooperative
+# matrices buy in the whole step.
+# shellcheck disable=SC2086
+vk_train_nocoop() { MAEVK_COOPMAT=off step "vkfp16off-$1.json" 60 ./mae-vk bench train $2 --precision fp16 --steps 5 --json; }
+each_workload train vk_train_nocoop
 
 # ---------------------------------------------------------------- (c), (d) mae-vk GEMM and attention
 each_workload gemm vk_gemm
@@ -380,10 +385,10 @@ for line in open(os.path.join(out, "workloads.tsv")).read().splitlines():
         if kind != "train":
             continue
         # mae-vk's 16-bit precisions, against PyTorch's bf16 autocast.
-        for prec in ("bf16", "fp16"):
+        for prec, name in (("bf16", "bf16"), ("fp16", "fp16"), ("fp16off", "fp16, MAEVK_COOPMAT=off")):
             v16, v16r = value("vk%s-%s" % (prec, key), op, metric)
             r = ratio(v16, pam, "AMP %.2f×", vk, " (own fp32 %.2f×)")
-            rows.append((lab + " [mae-vk %s]" % prec, cell(v16, v16r, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), r))
+            rows.append((lab + " [mae-vk %s]" % name, cell(v16, v16r, metric), cell(p32, p32r, metric), cell(pam, pamr, metric), r))
 
 # mae-vk's cooperative-matrix attention (fp16, bf16), against PyTorch's bf16 SDPA.
 for line in open(os.path.join(out, "workloads.tsv")).read().splitlines():
