@@ -38,15 +38,7 @@ type AttnCoopMatPlan struct {
 // Inputs is the storage of qkv and O the plan's kernels take: FP16, BF16,
 // or FP32 (float32 holding binary16 values: the emulation without 16-bit
 // storage).
-func (p AttnCoopMatPlan) Inputs() Precision {
-	switch {
-	case p.bf16:
-		return BF16
-	case p.halfInputs:
-		return FP16
-	}
-	return FP32
-}
+func (p AttnCoopMatPlan) Inputs() Precision { return coopMatInputs(p.bf16, p.halfInputs) }
 
 // HalfInputs reports whether the plan's kernels store qkv and O in 16
 // bits (false only for the emulation on devices without 16-bit storage,

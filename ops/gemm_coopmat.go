@@ -61,11 +61,15 @@ type CoopMatPlan struct {
 
 // Inputs is the precision of A and B the plan takes: FP16, BF16, or FP32
 // for the float32 emulation.
-func (p CoopMatPlan) Inputs() Precision {
+func (p CoopMatPlan) Inputs() Precision { return coopMatInputs(p.bf16, p.halfInputs) }
+
+// coopMatInputs is the storage a cooperative-matrix kernel reads: BF16,
+// FP16, or FP32 (the emulation without 16-bit storage).
+func coopMatInputs(bf16, halfInputs bool) Precision {
 	switch {
-	case p.bf16:
+	case bf16:
 		return BF16
-	case p.halfInputs:
+	case halfInputs:
 		return FP16
 	}
 	return FP32

@@ -22,15 +22,10 @@ func coopMatBF16Variants() []Variant {
 		if v.Source != "gemm_coopmat.comp" {
 			continue
 		}
-		var extra []string
-		switch {
-		case strings.HasSuffix(v.Name, "_khr"):
-		case strings.HasSuffix(v.Name, "_emu"):
-			extra = []string{"COOPMAT_BF16_INPUT"}
-		default:
+		defs, ok := bf16Defines(v)
+		if !ok {
 			continue
 		}
-		defs := append(append([]string{}, v.Defines...), extra...)
 		c16 := append(append([]string{}, defs...), "GEMM_C16", halfDefine("bf16"))
 		out = append(out,
 			Variant{Name: v.Name + "_bf16", Source: v.Source, Defines: defs, Push: v.Push, Bindings: v.Bindings,
@@ -50,16 +45,27 @@ func coopMatBF16Variants() []Variant {
 func coopMatAttentionBF16Variants() []Variant {
 	var out []Variant
 	for _, v := range coopMatAttentionVariants() {
-		var extra []string
-		switch {
-		case strings.HasSuffix(v.Name, "_khr"):
-		case strings.HasSuffix(v.Name, "_emu"):
-			extra = []string{"COOPMAT_BF16_INPUT"}
-		default:
+		defs, ok := bf16Defines(v)
+		if !ok {
 			continue
 		}
-		out = append(out, Variant{Name: v.Name + "_bf16", Source: v.Source, Defines: append(append([]string{}, v.Defines...), extra...),
+		out = append(out, Variant{Name: v.Name + "_bf16", Source: v.Source, Defines: defs,
 			Push: v.Push, Bindings: v.Bindings, CoopMatKHR: v.CoopMatKHR, CoopMatBF16: v.CoopMatKHR})
 	}
 	return out
+}
+
+// bf16Defines are the defines of fp16 cooperative-matrix variant v's
+// bfloat16 form: a KHR module's own (tools/shaderbuild retypes it), the
+// emulation's plus COOPMAT_BF16_INPUT; ok is false for the kinds without
+// one (NV has no bf16; emu32 has no 16-bit storage).
+func bf16Defines(v Variant) (defs []string, ok bool) {
+	defs = append([]string{}, v.Defines...)
+	switch {
+	case strings.HasSuffix(v.Name, "_khr"):
+		return defs, true
+	case strings.HasSuffix(v.Name, "_emu"):
+		return append(defs, "COOPMAT_BF16_INPUT"), true
+	}
+	return nil, false
 }
