@@ -131,11 +131,12 @@ func (m *Model) recordStepForward(r *vk.Recording, in *Inputs, cast bool) error 
 // bytes, so it is the default where 16-bit storage exists, except where
 // the device has tensor cores mae-vk drives for fp16 (ops.CoopMatListed):
 // there fp16, with its loss scaling, runs the GEMMs and the attention on
-// them (the cooperative-matrix family, which bf16 gets only where the
-// device also lists bf16 shapes: VK_KHR_shader_bfloat16) and
-// also trains as fp32 does. On CPU drivers the fp32 GEMM reads texel buffers, which made
-// fp32 the faster there (docs/performance.md), and without 16-bit storage
-// fp32 is all there is.
+// them (the cooperative-matrix family) and also trains as fp32 does. A
+// device that also lists bf16 shapes (VK_KHR_shader_bfloat16) keeps fp16:
+// the fp16 KHR modules are one SPIR-V rewrite from glslc's output, the
+// bf16 ones two, and none has run on a GPU yet. On CPU drivers the fp32
+// GEMM reads texel buffers, which made fp32 the faster there
+// (docs/performance.md), and without 16-bit storage fp32 is all there is.
 func DefaultPrecision(info vk.DeviceInfo) ops.Precision {
 	switch {
 	case info.Type == vk.TypeCPU || !ops.BF16.Supported(info):
