@@ -26,8 +26,12 @@ type TrainBench struct {
 	Ops             []OpProfile `json:"ops,omitempty"`
 
 	// CoopMat is the cooperative-matrix plan that ran the 16-bit products
-	// (fp16 or bf16, the run's precision), when one did (ops.EnableCoopMat).
-	CoopMat string `json:"coopmat,omitempty"`
+	// (fp16 or bf16, the run's precision), when one did (ops.EnableCoopMat);
+	// CoopMatGemms and CoopMatAttentions count what one step runs on the
+	// family (GEMMs; attention passes, forward and backward).
+	CoopMat           string `json:"coopmat,omitempty"`
+	CoopMatGemms      int    `json:"coopmat_gemms_per_step,omitempty"`
+	CoopMatAttentions int    `json:"coopmat_attentions_per_step,omitempty"`
 
 	// Data-parallel runs only (BenchTrainGroup).
 	Ranks              int       `json:"ranks,omitempty"`
@@ -95,11 +99,13 @@ func BenchTrainGroup(o *ops.Ops, cfg Config, preset string, n, steps int, prec o
 	if err := m.SetParams(p); err != nil {
 		return nil, err
 	}
+	gemms0, fwd0, bwd0 := coopMatCounts(o)
 	st, err := NewGroupStepper(m, ops.AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.05}, 1, g)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Release()
+	gemms1, fwd1, bwd1 := coopMatCounts(o)
 	held := d.MemoryStats().InUse - before
 	rng := NewRNG(2 + uint64(groupRank(g)))
 	images := randomBatch(cfg, n, rng)
@@ -159,6 +165,10 @@ func BenchTrainGroup(o *ops.Ops, cfg Config, preset string, n, steps int, prec o
 	if p, on := o.CoopMatInUseFor(prec); on && o.CoopMatGemms() > 0 {
 		res.CoopMat = p.String()
 	}
+	// The stepper records the step once per slot.
+	slots := len(st.run.slots)
+	res.CoopMatGemms = (gemms1 - gemms0) / slots
+	res.CoopMatAttentions = (fwd1 - fwd0 + bwd1 - bwd0) / slots
 	res.Ops, err = profileStep(st.Recording())
 	if err != nil || g == nil {
 		return res, err
@@ -246,4 +256,11 @@ func profileStep(rec *vk.Recording) ([]OpProfile, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Ms > out[j].Ms })
 	return out, nil
+}
+
+// coopMatCounts are the GEMMs and the attention passes (forward,
+// backward) o has recorded on the cooperative-matrix family so far.
+func coopMatCounts(o *ops.Ops) (gemms, forward, backward int) {
+	forward, backward = o.CoopMatAttentions()
+	return o.CoopMatGemms(), forward, backward
 }

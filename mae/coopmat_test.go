@@ -180,3 +180,27 @@ func TestCoopMatStepMatchesBF16(t *testing.T) {
 	t.Logf("%d bf16 products and %d+%d attentions on the family; loss %.6f / %.6f (relative difference %.3g); worst scaled gradient difference %.3g",
 		o.CoopMatGemms(), fwd, bwd, closs, loss, math.Abs(float64(closs-loss))/math.Abs(float64(loss)), worst)
 }
+
+// TestBenchTrainCountsCoopMat: `bench train` reports what one step runs on
+// the cooperative-matrix family (emulated, fp16, micro): every product
+// checkCoopMatGemms counts, and both attention passes of every block.
+func TestBenchTrainCountsCoopMat(t *testing.T) {
+	d := vktest.Open(t)
+	if !ops.FP16.Supported(d.Info) {
+		t.Skipf("%s has no 16-bit storage", d.Info.Name)
+	}
+	o := ops.New(d)
+	if on, err := o.EnableCoopMat(ops.CoopMatEmulate, t.TempDir(), func(msg string) { t.Error(msg) }); err != nil || !on {
+		t.Fatalf("EnableCoopMat(emulate) = %v, %v", on, err)
+	}
+	cfg, _ := Preset("micro")
+	res, err := BenchTrain(o, cfg, "micro", 4, 1, ops.FP16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := cfg.EncDepth + cfg.DecDepth
+	if res.CoopMat == "" || res.CoopMatGemms != 12*blocks+4 || res.CoopMatAttentions != 2*blocks {
+		t.Errorf("bench train: plan %q, %d products and %d attention passes per step on the family; want a plan, %d and %d",
+			res.CoopMat, res.CoopMatGemms, res.CoopMatAttentions, 12*blocks+4, 2*blocks)
+	}
+}
