@@ -200,8 +200,10 @@ func (o *Ops) AttentionCoopMat(r *vk.Recording, plan AttnCoopMatPlan, qkv, out, 
 // plan.Inputs() with the cooperative-matrix kernels of plan: qkv and out
 // (O) in the plan's 16-bit format (float32 when plan.HalfInputs() is
 // false), dout (dO) and lse in float32, dqkv and delta (D) written in
-// float32. dO, dS and P are rounded to that format before their products; D = dO·O uses the float32 dO. Two dispatches, query pass then key pass, each
-// output summed by one owner in a fixed order (deterministic). It panics on
+// float32. dO, dS and P are rounded to that format before their
+// products; D = dO·O uses the float32 dO. Two dispatches, query pass then
+// key pass, each output summed by one owner in a fixed order
+// (deterministic). It panics on
 // the shapes Attention panics on or if a binding is too small.
 func (o *Ops) AttentionBackwardCoopMat(r *vk.Recording, plan AttnCoopMatPlan, qkv, out, dout, lse, delta, dqkv vk.Binding, b, l, h, d int) error {
 	attnCheck("AttentionBackwardCoopMat", b, l, h, d)
